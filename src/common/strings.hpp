@@ -1,0 +1,35 @@
+// Small string helpers. Chinese text is the normal case: everything here is UTF-8 aware where it
+// matters (length in code points, validation), never byte-wise on characters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yishu {
+
+std::string_view Trim(std::string_view s);
+std::vector<std::string> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+std::string ToLowerAscii(std::string_view s);
+std::string ToUpperAscii(std::string_view s);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool IsAllDigits(std::string_view s);
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, no NUL).
+bool IsValidUtf8(std::string_view s);
+// Number of code points; counts each invalid byte as one.
+size_t Utf8Length(std::string_view s);
+// Decode into code points (invalid bytes become U+FFFD).
+std::vector<char32_t> Utf8Decode(std::string_view s);
+std::string Utf8Encode(const std::vector<char32_t>& cps);
+void AppendUtf8(std::string& out, char32_t cp);
+// Full-width ASCII (U+FF01..U+FF5E) and the ideographic space folded to ASCII.
+std::string FoldFullWidth(std::string_view s);
+
+// Parse a decimal integer; false on any junk or overflow.
+bool ParseInt64(std::string_view s, int64_t* out);
+bool ParseDouble(std::string_view s, double* out);
+
+}  // namespace yishu

@@ -1,0 +1,236 @@
+// SQLite backend: one file in the data directory, WAL, a pool of connections (readers run
+// concurrently with one writer), prepared statements cached per connection.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "store/pool.hpp"
+#include "store/store.hpp"
+
+namespace yishu::store {
+namespace {
+
+Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Status::Unavailable(msg);
+  if (primary == SQLITE_CONSTRAINT) {
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+      return Status::AlreadyExists(msg);
+    return Status::InvalidArgument(msg);
+  }
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Status::Corruption(msg);
+  if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN)
+    return Status::IoError(msg);
+  return Status::Internal(msg);
+}
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Result<int64_t> Exec(std::string_view sql, const Params& params) override {
+    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "exec");
+    return static_cast<int64_t>(sqlite3_changes64(db_));
+  }
+
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    Rows rows;
+    Status s = QueryEach(sql, params, [&](const Row& r) {
+      rows.push_back(r);
+      return true;
+    });
+    if (!s.ok()) return s;
+    return rows;
+  }
+
+  Status QueryEach(std::string_view sql, const Params& params,
+                   const std::function<bool(const Row&)>& on_row) override {
+    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    int ncol = sqlite3_column_count(stmt);
+    auto columns = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < ncol; ++i) columns->emplace_back(sqlite3_column_name(stmt, i));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      std::vector<Value> values;
+      values.reserve(ncol);
+      for (int i = 0; i < ncol; ++i) values.push_back(ColumnValue(stmt, i));
+      bool more = true;
+      try {
+        more = on_row(Row(columns, std::move(values)));
+      } catch (...) {
+        sqlite3_reset(stmt);
+        throw;
+      }
+      if (!more) {
+        rc = SQLITE_DONE;
+        break;
+      }
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "query");
+    return Status::Ok();
+  }
+
+  Status ExecScript(std::string_view sql) override {
+    char* err = nullptr;
+    std::string copy(sql);
+    int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      return Status::Internal("script: " + msg);
+    }
+    return Status::Ok();
+  }
+
+  Status Begin(bool write) override {
+    auto r = Exec(write ? "BEGIN IMMEDIATE" : "BEGIN", {});
+    if (!r.ok()) return r.status();
+    in_tx_ = true;
+    return Status::Ok();
+  }
+  Status Commit() override {
+    auto r = Exec("COMMIT", {});
+    if (!r.ok()) return r.status();
+    in_tx_ = false;
+    return Status::Ok();
+  }
+  Status Rollback() override {
+    in_tx_ = false;
+    if (sqlite3_get_autocommit(db_)) return Status::Ok();
+    auto r = Exec("ROLLBACK", {});
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  bool in_transaction() const override { return in_tx_; }
+
+ private:
+  Result<sqlite3_stmt*> Prepare(std::string_view sql, const Params& params) {
+    sqlite3_stmt* stmt;
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      stmt = it->second;
+    } else {
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare '" + std::string(sql) + "'");
+      cache_.emplace(std::string(sql), stmt);
+    }
+    sqlite3_clear_bindings(stmt);
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
+      return Status::Internal("statement expects " +
+                              std::to_string(sqlite3_bind_parameter_count(stmt)) +
+                              " parameters, got " + std::to_string(params.size()));
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i + 1);
+      const auto& v = params[i].variant();
+      int rc = SQLITE_OK;
+      if (std::holds_alternative<std::monostate>(v)) {
+        rc = sqlite3_bind_null(stmt, idx);
+      } else if (auto* n = std::get_if<int64_t>(&v)) {
+        rc = sqlite3_bind_int64(stmt, idx, *n);
+      } else if (auto* d = std::get_if<double>(&v)) {
+        rc = sqlite3_bind_double(stmt, idx, *d);
+      } else if (auto* s = std::get_if<std::string>(&v)) {
+        rc = sqlite3_bind_text64(stmt, idx, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+      } else if (auto* b = std::get_if<Blob>(&v)) {
+        rc = sqlite3_bind_blob64(stmt, idx, b->bytes.data(), b->bytes.size(), SQLITE_STATIC);
+      }
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
+    }
+    return stmt;
+  }
+
+  static Value ColumnValue(sqlite3_stmt* stmt, int i) {
+    switch (sqlite3_column_type(stmt, i)) {
+      case SQLITE_INTEGER: return Value(static_cast<int64_t>(sqlite3_column_int64(stmt, i)));
+      case SQLITE_FLOAT: return Value(sqlite3_column_double(stmt, i));
+      case SQLITE_TEXT: {
+        auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        return Value(std::string(p, sqlite3_column_bytes(stmt, i)));
+      }
+      case SQLITE_BLOB: {
+        auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
+        return Value(Blob{std::string(p ? p : "", sqlite3_column_bytes(stmt, i))});
+      }
+      default: return Value();
+    }
+  }
+
+  sqlite3* db_;
+  bool in_tx_ = false;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, int pool_size)
+      : path_(std::move(path)), pool_([this] { return OpenConnection(); }, pool_size) {}
+
+  Result<std::unique_ptr<Connection>> OpenConnection() {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path_.c_str(), &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+      Status s = SqliteError(db, rc, "open " + path_);
+      sqlite3_close_v2(db);
+      return s;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 10000);
+    auto conn = std::make_unique<SqliteConnection>(db);
+    Status s = conn->ExecScript(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
+    if (!s.ok()) return s.WithContext("configuring " + path_);
+    return std::unique_ptr<Connection>(std::move(conn));
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  std::string description() const override { return "sqlite:" + path_; }
+  ConnectionLease Acquire() override { return ConnectionLease(this, pool_.Take()); }
+
+  Status Init() {
+    auto first = OpenConnection();
+    if (!first.ok()) return first.status();
+    // Fail early on a file that is not a database.
+    auto check = (*first)->Query("SELECT count(*) FROM sqlite_master");
+    if (!check.ok()) return check.status().WithContext(path_);
+    pool_.Seed(std::move(first).value());
+    return Status::Ok();
+  }
+
+ protected:
+  void Release(std::unique_ptr<Connection> conn) override { pool_.Give(std::move(conn)); }
+
+ private:
+  std::string path_;
+  ConnectionPool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int pool_size) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    return Status::IoError("directory of the store does not exist: " + parent.string());
+  auto store = std::make_unique<SqliteStore>(path, pool_size < 1 ? 1 : pool_size);
+  YISHU_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace yishu::store
