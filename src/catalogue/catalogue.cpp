@@ -82,12 +82,15 @@ Catalogue::Catalogue(store::Store& store, ElementLookup elements)
     : store_(store), elements_(std::move(elements)) {}
 
 Status Catalogue::PutDepartment(store::Connection& tx, const Department& d) {
-  if (!IsValidCode(d.code)) return Status::InvalidArgument("invalid department code '" + d.code + "'");
-  if (Trim(d.name).empty()) return Status::InvalidArgument("department '" + d.code + "' needs a name");
+  if (!IsValidCode(d.code))
+    return Status::InvalidArgument("invalid department code '" + d.code + "'");
+  if (Trim(d.name).empty())
+    return Status::InvalidArgument("department '" + d.code + "' needs a name");
   return tx
-      .Exec("INSERT INTO departments (code, name, name_en, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en",
-            {d.code, d.name, d.name_en, NowMillis()})
+      .Exec(
+          "INSERT INTO departments (code, name, name_en, created_at) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en",
+          {d.code, d.name, d.name_en, NowMillis()})
       .status();
 }
 
@@ -113,13 +116,14 @@ Status Catalogue::PutSystem(store::Connection& tx, const SourceSystem& s) {
   if (!IsValidCode(s.code)) return Status::InvalidArgument("invalid system code '" + s.code + "'");
   auto dept = tx.QueryOne("SELECT code FROM departments WHERE code = ?", {s.department});
   if (!dept.ok())
-    return Status::InvalidArgument("system '" + s.code + "': unknown department '" +
-                                   s.department + "'");
+    return Status::InvalidArgument("system '" + s.code + "': unknown department '" + s.department +
+                                   "'");
   return tx
-      .Exec("INSERT INTO source_systems (code, name, department) VALUES (?, ?, ?) "
-            "ON CONFLICT (code) DO UPDATE SET name = excluded.name, department = "
-            "excluded.department",
-            {s.code, s.name, s.department})
+      .Exec(
+          "INSERT INTO source_systems (code, name, department) VALUES (?, ?, ?) "
+          "ON CONFLICT (code) DO UPDATE SET name = excluded.name, department = "
+          "excluded.department",
+          {s.code, s.name, s.department})
       .status();
 }
 
@@ -155,8 +159,10 @@ std::string DescribeChange(const nlohmann::json& before, const nlohmann::json& a
   auto b = index(before["fields"]), a = index(after["fields"]);
   for (const auto& [name, f] : a) {
     auto it = b.find(name);
-    if (it == b.end()) fields_changed.push_back("+" + name);
-    else if (it->second != f) fields_changed.push_back("~" + name);
+    if (it == b.end())
+      fields_changed.push_back("+" + name);
+    else if (it->second != f)
+      fields_changed.push_back("~" + name);
   }
   for (const auto& [name, f] : b)
     if (!a.count(name)) fields_changed.push_back("-" + name);
@@ -213,9 +219,9 @@ Status Catalogue::CheckAuthority(store::Connection& tx, const Resource& r) {
   return Status::Ok();
 }
 
-Result<Resource> Catalogue::PutResource(store::Connection& tx, Resource r,
-                                        const std::string& actor, PutMode mode,
-                                        std::optional<int64_t> expected_version, bool* changed) {
+Result<Resource> Catalogue::PutResource(store::Connection& tx, Resource r, const std::string& actor,
+                                        PutMode mode, std::optional<int64_t> expected_version,
+                                        bool* changed) {
   if (changed) *changed = false;
   auto dept = tx.QueryOne("SELECT code FROM departments WHERE code = ?", {r.department});
   if (!dept.ok())
@@ -231,19 +237,17 @@ Result<Resource> Catalogue::PutResource(store::Connection& tx, Resource r,
                                      "' belongs to department '" + sys->Text(0) + "', not '" +
                                      r.department + "'");
   }
-  auto current = tx.QueryOne("SELECT version, definition, department FROM resources WHERE code = ?",
-                             {r.code});
+  auto current =
+      tx.QueryOne("SELECT version, definition, department FROM resources WHERE code = ?", {r.code});
   if (!current.ok() && !current.status().Is(ErrorCode::kNotFound)) return current.status();
   bool exists = current.ok();
   if (exists && mode == PutMode::kCreate)
     return Status::AlreadyExists("resource '" + r.code + "' already exists");
-  if (!exists && mode == PutMode::kUpdate)
-    return Status::NotFound("no resource '" + r.code + "'");
+  if (!exists && mode == PutMode::kUpdate) return Status::NotFound("no resource '" + r.code + "'");
   if (exists && expected_version && current->Int(0) != *expected_version)
-    return Status::FailedPrecondition("resource '" + r.code + "' is at version " +
-                                      std::to_string(current->Int(0)) + ", not " +
-                                      std::to_string(*expected_version) +
-                                      ": someone changed it meanwhile");
+    return Status::FailedPrecondition(
+        "resource '" + r.code + "' is at version " + std::to_string(current->Int(0)) + ", not " +
+        std::to_string(*expected_version) + ": someone changed it meanwhile");
   YISHU_RETURN_IF_ERROR(CheckAuthority(tx, r));
 
   nlohmann::json def = DefinitionJson(r);
@@ -459,7 +463,8 @@ Result<ImportSummary> Catalogue::Import(store::Connection& tx, const nlohmann::j
   for (size_t i = 0; i < depts.size(); ++i) {
     auto d = ParseDepartment(depts[i]);
     if (!d.ok()) return d.status().WithContext(entry_name("departments", i, depts[i]));
-    YISHU_RETURN_IF_ERROR(PutDepartment(tx, *d).WithContext(entry_name("departments", i, depts[i])));
+    YISHU_RETURN_IF_ERROR(
+        PutDepartment(tx, *d).WithContext(entry_name("departments", i, depts[i])));
     ++sum.departments;
   }
   for (size_t i = 0; i < systems.size(); ++i) {
@@ -475,9 +480,12 @@ Result<ImportSummary> Catalogue::Import(store::Connection& tx, const nlohmann::j
     bool changed = false;
     auto put = PutResource(tx, std::move(r).value(), actor, PutMode::kCreateOrUpdate, {}, &changed);
     if (!put.ok()) return put.status().WithContext(entry_name("resources", i, resources[i]));
-    if (!changed) ++sum.unchanged;
-    else if (existed) ++sum.updated;
-    else ++sum.created;
+    if (!changed)
+      ++sum.unchanged;
+    else if (existed)
+      ++sum.updated;
+    else
+      ++sum.created;
   }
   return sum;
 }

@@ -182,7 +182,8 @@ TEST_P(CatalogueTest, BadDefinitionsNameTheProblem) {
     EXPECT_FALSE(s.ok()) << yaml;
     EXPECT_NE(s.message().find(expect), std::string::npos) << s.message();
   };
-  bad("resources: [{code: X1, name: x, department: GA, share_type: 有条件共享, fields: [{name: a}]}]",
+  bad("resources: [{code: X1, name: x, department: GA, share_type: 有条件共享, fields: [{name: "
+      "a}]}]",
       "share_condition");
   bad("resources: [{code: X1, name: x, department: NOPE, share_type: 无条件共享, fields: [{name: "
       "a}]}]",

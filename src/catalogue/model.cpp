@@ -10,18 +10,24 @@ namespace yishu::catalogue {
 
 std::string_view ShareTypeName(ShareType t) {
   switch (t) {
-    case ShareType::kUnconditional: return "无条件共享";
-    case ShareType::kConditional: return "有条件共享";
-    case ShareType::kNone: return "不予共享";
+    case ShareType::kUnconditional:
+      return "无条件共享";
+    case ShareType::kConditional:
+      return "有条件共享";
+    case ShareType::kNone:
+      return "不予共享";
   }
   return "有条件共享";
 }
 
 std::string_view OpenTypeName(OpenType t) {
   switch (t) {
-    case OpenType::kUnconditional: return "无条件开放";
-    case OpenType::kConditional: return "有条件开放";
-    case OpenType::kNone: return "不予开放";
+    case OpenType::kUnconditional:
+      return "无条件开放";
+    case OpenType::kConditional:
+      return "有条件开放";
+    case OpenType::kNone:
+      return "不予开放";
   }
   return "不予开放";
 }
@@ -63,9 +69,9 @@ bool IsValidFieldName(std::string_view n) {
   return true;
 }
 
-const std::set<std::string, std::less<>> kTypes = {"string", "integer",  "decimal", "date",
-                                                   "datetime", "enum", "geo_point"};
-const std::set<std::string, std::less<>> kCycles = {"realtime", "daily",     "weekly", "monthly",
+const std::set<std::string, std::less<>> kTypes = {"string",   "integer", "decimal",  "date",
+                                                   "datetime", "enum",    "geo_point"};
+const std::set<std::string, std::less<>> kCycles = {"realtime",  "daily",  "weekly",   "monthly",
                                                     "quarterly", "yearly", "irregular"};
 const std::set<std::string, std::less<>> kSubjects = {"person", "legal_entity", "other"};
 
@@ -138,20 +144,22 @@ Result<Resource> ParseResource(const nlohmann::json& j, const ElementLookup& ele
                                    res.subject + "')");
   if (!kCycles.count(res.update_cycle))
     return Status::InvalidArgument(
-        where + "update_cycle must be one of realtime, daily, weekly, monthly, quarterly, yearly, "
-                "irregular (got '" + res.update_cycle + "')");
+        where +
+        "update_cycle must be one of realtime, daily, weekly, monthly, quarterly, yearly, "
+        "irregular (got '" +
+        res.update_cycle + "')");
   auto st = ParseShareType(share);
   if (!st)
-    return Status::InvalidArgument(where + "share_type must be 无条件共享, 有条件共享 or 不予共享 (got '" +
-                                   share + "')");
+    return Status::InvalidArgument(
+        where + "share_type must be 无条件共享, 有条件共享 or 不予共享 (got '" + share + "')");
   res.share_type = *st;
   if (res.share_type != ShareType::kUnconditional && Trim(res.share_condition).empty())
     return Status::InvalidArgument(where + std::string(ShareTypeName(res.share_type)) +
                                    " requires share_condition (the condition or legal basis)");
   auto ot = ParseOpenType(open);
   if (!ot)
-    return Status::InvalidArgument(where + "open_type must be 无条件开放, 有条件开放 or 不予开放 (got '" +
-                                   open + "')");
+    return Status::InvalidArgument(
+        where + "open_type must be 无条件开放, 有条件开放 or 不予开放 (got '" + open + "')");
   res.open_type = *ot;
   if (res.open_type == OpenType::kConditional && Trim(res.open_condition).empty())
     return Status::InvalidArgument(where + "有条件开放 requires open_condition (the condition)");
@@ -197,13 +205,14 @@ Result<Resource> ParseResource(const nlohmann::json& j, const ElementLookup& ele
     }
     if (f.type.empty()) f.type = "string";
     if (!kTypes.count(f.type))
-      return Status::InvalidArgument(fwhere + "type must be one of string, integer, decimal, "
-                                              "date, datetime, enum, geo_point (got '" + f.type +
-                                     "')");
+      return Status::InvalidArgument(fwhere +
+                                     "type must be one of string, integer, decimal, "
+                                     "date, datetime, enum, geo_point (got '" +
+                                     f.type + "')");
     if (f.sensitivity.empty()) f.sensitivity = "L1";
     if (!IsValidLevel(f.sensitivity))
-      return Status::InvalidArgument(fwhere + "sensitivity must be L1..L4 (got '" +
-                                     f.sensitivity + "')");
+      return Status::InvalidArgument(fwhere + "sensitivity must be L1..L4 (got '" + f.sensitivity +
+                                     "')");
     if (f.key && f.nullable && fields[i].contains("nullable"))
       return Status::InvalidArgument(fwhere + "a key field cannot be nullable");
     if (f.key) f.nullable = false;
@@ -212,8 +221,9 @@ Result<Resource> ParseResource(const nlohmann::json& j, const ElementLookup& ele
                                      "authoritative needs a data element: authority is claimed "
                                      "over an element about a subject");
     if (f.authoritative && res.subject == "other")
-      return Status::InvalidArgument(fwhere + "authoritative needs the resource's subject "
-                                              "(person or legal_entity)");
+      return Status::InvalidArgument(fwhere +
+                                     "authoritative needs the resource's subject "
+                                     "(person or legal_entity)");
     res.fields.push_back(std::move(f));
   }
   return res;

@@ -39,13 +39,13 @@ std::optional<ShareType> ParseShareType(std::string_view s);
 std::optional<OpenType> ParseOpenType(std::string_view s);
 
 struct Field {
-  std::string name;   // machine name: [a-z][a-z0-9_]*
-  std::string label;  // Chinese label as departments know it
-  std::string type;   // string | integer | decimal | date | datetime | enum | geo_point
+  std::string name;     // machine name: [a-z][a-z0-9_]*
+  std::string label;    // Chinese label as departments know it
+  std::string type;     // string | integer | decimal | date | datetime | enum | geo_point
   std::string element;  // data element code (数据元), may be empty
   bool nullable = true;
   bool key = false;
-  std::string sensitivity;  // L1..L4; defaults to the element's
+  std::string sensitivity;     // L1..L4; defaults to the element's
   bool authoritative = false;  // this field is the one source of (element, subject)
 };
 

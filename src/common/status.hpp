@@ -108,7 +108,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -154,16 +154,16 @@ inline void ThrowIfError(const Status& s) {
 
 }  // namespace yishu
 
-#define YISHU_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::yishu::Status _yishu_status = (expr);    \
+#define YISHU_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::yishu::Status _yishu_status = (expr);        \
     if (!_yishu_status.ok()) return _yishu_status; \
   } while (0)
 
 #define YISHU_CONCAT_INNER(a, b) a##b
 #define YISHU_CONCAT(a, b) YISHU_CONCAT_INNER(a, b)
-#define YISHU_ASSIGN_OR_RETURN(lhs, expr)                         \
-  auto YISHU_CONCAT(_yishu_result_, __LINE__) = (expr);           \
-  if (!YISHU_CONCAT(_yishu_result_, __LINE__).ok())               \
-    return YISHU_CONCAT(_yishu_result_, __LINE__).status();       \
+#define YISHU_ASSIGN_OR_RETURN(lhs, expr)                   \
+  auto YISHU_CONCAT(_yishu_result_, __LINE__) = (expr);     \
+  if (!YISHU_CONCAT(_yishu_result_, __LINE__).ok())         \
+    return YISHU_CONCAT(_yishu_result_, __LINE__).status(); \
   lhs = std::move(YISHU_CONCAT(_yishu_result_, __LINE__)).value()

@@ -21,7 +21,9 @@ Clock* Clock::System() {
   return &clock;
 }
 
-int64_t NowMillis() { return Clock::System()->NowMillis(); }
+int64_t NowMillis() {
+  return Clock::System()->NowMillis();
+}
 
 bool IsValidDate(int year, int month, int day) {
   if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
@@ -90,8 +92,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   int64_t ms = 0, offset_min = 0;
   if (pos < s.size()) {
     if (s[pos] != 'T' && s[pos] != ' ') return std::nullopt;
-    if (!num(pos + 1, 2, &h) || s.size() < pos + 9 || s[pos + 3] != ':' ||
-        !num(pos + 4, 2, &mi) || s[pos + 6] != ':' || !num(pos + 7, 2, &sec))
+    if (!num(pos + 1, 2, &h) || s.size() < pos + 9 || s[pos + 3] != ':' || !num(pos + 4, 2, &mi) ||
+        s[pos + 6] != ':' || !num(pos + 7, 2, &sec))
       return std::nullopt;
     if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
     pos += 9;

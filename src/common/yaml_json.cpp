@@ -27,8 +27,10 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
 nlohmann::json NodeToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
-    case YAML::NodeType::Scalar: return ScalarToJson(node);
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(node);
     case YAML::NodeType::Sequence: {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& item : node) arr.push_back(NodeToJson(item));

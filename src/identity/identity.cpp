@@ -3,19 +3,25 @@
 #include <argon2.h>
 
 #include "common/time.hpp"
-#include "crypto/util.hpp"
 #include "crypto/sm3.hpp"
+#include "crypto/util.hpp"
 
 namespace yishu::identity {
 
 std::string_view RoleName(Role r) {
   switch (r) {
-    case Role::kPlatformAdmin: return "platform_admin";
-    case Role::kDeptSteward: return "dept_steward";
-    case Role::kDeptUser: return "dept_user";
-    case Role::kSecurityAuditor: return "security_auditor";
-    case Role::kAuthorizedOperator: return "authorized_operator";
-    case Role::kPublic: return "public";
+    case Role::kPlatformAdmin:
+      return "platform_admin";
+    case Role::kDeptSteward:
+      return "dept_steward";
+    case Role::kDeptUser:
+      return "dept_user";
+    case Role::kSecurityAuditor:
+      return "security_auditor";
+    case Role::kAuthorizedOperator:
+      return "authorized_operator";
+    case Role::kPublic:
+      return "public";
   }
   return "public";
 }
@@ -74,10 +80,14 @@ Status CheckPasswordPolicy(std::string_view password) {
   int classes = 0;
   bool lower = false, upper = false, digit = false, other = false;
   for (char c : password) {
-    if (c >= 'a' && c <= 'z') lower = true;
-    else if (c >= 'A' && c <= 'Z') upper = true;
-    else if (c >= '0' && c <= '9') digit = true;
-    else other = true;
+    if (c >= 'a' && c <= 'z')
+      lower = true;
+    else if (c >= 'A' && c <= 'Z')
+      upper = true;
+    else if (c >= '0' && c <= '9')
+      digit = true;
+    else
+      other = true;
   }
   classes = lower + upper + digit + other;
   if (password.size() > 256) return Status::InvalidArgument("password is longer than 256 bytes");
@@ -147,8 +157,13 @@ Result<User> Identity::CreateUser(store::Connection& tx, const NewUser& nu) {
       return Status::AlreadyExists("user '" + nu.username + "' already exists");
     return id.status();
   }
-  User u{*id, nu.username, nu.display_name.empty() ? nu.username : nu.display_name,
-         nu.department, nu.role, false, now};
+  User u{*id,
+         nu.username,
+         nu.display_name.empty() ? nu.username : nu.display_name,
+         nu.department,
+         nu.role,
+         false,
+         now};
   return u;
 }
 
@@ -163,9 +178,8 @@ Result<User> Identity::CreateUser(const NewUser& nu) {
 }
 
 Result<User> Identity::FindUser(std::string_view username) {
-  auto row = store_.QueryOne(std::string("SELECT ") + kUserColumns +
-                                 " FROM users WHERE username = ?",
-                             {username});
+  auto row = store_.QueryOne(
+      std::string("SELECT ") + kUserColumns + " FROM users WHERE username = ?", {username});
   if (!row.ok()) {
     if (row.status().code() == ErrorCode::kNotFound)
       return Status::NotFound("no user named '" + std::string(username) + "'");
@@ -231,8 +245,8 @@ Result<LoginResult> Identity::Login(std::string_view username, std::string_view 
                 "(?, ?, ?, ?)",
                 {store::Blob{crypto::Sm3(token)}, u.id, now, expires})
           .status());
-  return LoginResult{token, expires, Principal{u.id, u.username, u.display_name, u.department,
-                                                u.role}};
+  return LoginResult{token, expires,
+                     Principal{u.id, u.username, u.display_name, u.department, u.role}};
 }
 
 Result<Principal> Identity::Authenticate(std::string_view token) {
@@ -285,9 +299,10 @@ Status Identity::RevokeAll(std::string_view username) {
       it = it->second.principal.username == username ? cache_.erase(it) : std::next(it);
   }
   return store_
-      .Exec("UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id = (SELECT id "
-            "FROM users WHERE username = ?)",
-            {NowMillis(), username})
+      .Exec(
+          "UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id = (SELECT id "
+          "FROM users WHERE username = ?)",
+          {NowMillis(), username})
       .status();
 }
 

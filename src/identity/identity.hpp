@@ -23,15 +23,15 @@ namespace yishu::identity {
 
 // The platform's roles (MISSION.md: who uses it). Stable names: they appear in the API.
 enum class Role {
-  kPlatformAdmin,        // Big Data Center operator
-  kDeptSteward,          // department data steward (providing side)
-  kDeptUser,             // department user (consuming side)
-  kSecurityAuditor,      // security operator
-  kAuthorizedOperator,   // 授权运营方
-  kPublic,               // the public, enterprises
+  kPlatformAdmin,       // Big Data Center operator
+  kDeptSteward,         // department data steward (providing side)
+  kDeptUser,            // department user (consuming side)
+  kSecurityAuditor,     // security operator
+  kAuthorizedOperator,  // 授权运营方
+  kPublic,              // the public, enterprises
 };
-inline constexpr Role kAllRoles[] = {Role::kPlatformAdmin,   Role::kDeptSteward,
-                                     Role::kDeptUser,        Role::kSecurityAuditor,
+inline constexpr Role kAllRoles[] = {Role::kPlatformAdmin,      Role::kDeptSteward,
+                                     Role::kDeptUser,           Role::kSecurityAuditor,
                                      Role::kAuthorizedOperator, Role::kPublic};
 std::string_view RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view name);

@@ -18,8 +18,8 @@ class IdentityTest : public ::testing::TestWithParam<std::string> {
     o.argon2_m_cost_kib = 1024;  // keep the suite fast; production uses 19 MiB
     o.argon2_t_cost = 1;
     id_ = std::make_unique<Identity>(*store_, o);
-    ASSERT_TRUE(id_->CreateUser({"steward1", "张三", "GA", Role::kDeptSteward, "correct-horse-1"})
-                    .ok());
+    ASSERT_TRUE(
+        id_->CreateUser({"steward1", "张三", "GA", Role::kDeptSteward, "correct-horse-1"}).ok());
   }
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Identity> id_;
@@ -64,16 +64,14 @@ TEST_P(IdentityTest, StoresOnlyHashes) {
 }
 
 TEST_P(IdentityTest, RejectsBadInput) {
-  EXPECT_EQ(id_->CreateUser({"steward1", "", "GA", Role::kDeptUser, "another-pass-1"})
-                .status()
-                .code(),
-            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(
+      id_->CreateUser({"steward1", "", "GA", Role::kDeptUser, "another-pass-1"}).status().code(),
+      ErrorCode::kAlreadyExists);
   EXPECT_EQ(id_->CreateUser({"x", "", "GA", Role::kDeptUser, "another-pass-1"}).status().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(id_->CreateUser({"bob'--", "", "GA", Role::kDeptUser, "another-pass-1"})
-                .status()
-                .code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      id_->CreateUser({"bob'--", "", "GA", Role::kDeptUser, "another-pass-1"}).status().code(),
+      ErrorCode::kInvalidArgument);
   EXPECT_EQ(id_->CreateUser({"weak", "", "GA", Role::kDeptUser, "short"}).status().code(),
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(id_->CreateUser({"nodept", "", "", Role::kDeptUser, "another-pass-1"}).status().code(),
@@ -86,8 +84,7 @@ TEST_P(IdentityTest, ExpiredTokenRefused) {
   EXPECT_FALSE(id_->Authenticate(login->token).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest,
-                         ::testing::ValuesIn(store::testing::Backends()),
+INSTANTIATE_TEST_SUITE_P(Backends, IdentityTest, ::testing::ValuesIn(store::testing::Backends()),
                          [](const auto& info) { return info.param; });
 
 TEST(Roles, NamesRoundTrip) {

@@ -8,6 +8,7 @@
 
 #include "store/pool.hpp"
 #include "store/store.hpp"
+#include "store/timing.hpp"
 
 namespace yishu::store {
 namespace {
@@ -83,12 +84,17 @@ Value CellValue(const PGresult* res, int row, int col) {
     case kInt8Oid:
     case kInt4Oid:
     case kInt2Oid:
-    case kOidOid: return Value(static_cast<int64_t>(std::strtoll(s, nullptr, 10)));
-    case kBoolOid: return Value(static_cast<int64_t>(s[0] == 't'));
+    case kOidOid:
+      return Value(static_cast<int64_t>(std::strtoll(s, nullptr, 10)));
+    case kBoolOid:
+      return Value(static_cast<int64_t>(s[0] == 't'));
     case kFloat4Oid:
-    case kFloat8Oid: return Value(std::strtod(s, nullptr));
-    case kByteaOid: return Value(Blob{DecodeByteaHex(s, len)});
-    default: return Value(std::string(s, len));
+    case kFloat8Oid:
+      return Value(std::strtod(s, nullptr));
+    case kByteaOid:
+      return Value(Blob{DecodeByteaHex(s, len)});
+    default:
+      return Value(std::string(s, len));
   }
 }
 
@@ -127,6 +133,8 @@ class PostgresConnection final : public Connection {
 
   Status QueryEach(std::string_view sql, const Params& params,
                    const std::function<bool(const Row&)>& on_row) override {
+    static auto& hist = StoreHistogram("postgresql", "stream");
+    ScopedStoreTimer timer(hist);
     YISHU_ASSIGN_OR_RETURN(std::string name, PrepareCached(sql));
     ParamBuffers buf(params);
     if (!PQsendQueryPrepared(conn_, name.c_str(), buf.count(), buf.values(), buf.lengths(),
@@ -238,6 +246,8 @@ class PostgresConnection final : public Connection {
   }
 
   Result<PgResult> Run(std::string_view sql, const Params& params) {
+    static auto& hist = StoreHistogram("postgresql", "statement");
+    ScopedStoreTimer timer(hist);
     YISHU_ASSIGN_OR_RETURN(std::string name, PrepareCached(sql));
     ParamBuffers buf(params);
     PgResult res(PQexecPrepared(conn_, name.c_str(), buf.count(), buf.values(), buf.lengths(),

@@ -7,6 +7,7 @@
 
 #include "store/pool.hpp"
 #include "store/store.hpp"
+#include "store/timing.hpp"
 
 namespace yishu::store {
 namespace {
@@ -37,6 +38,8 @@ class SqliteConnection final : public Connection {
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   Result<int64_t> Exec(std::string_view sql, const Params& params) override {
+    static auto& hist = StoreHistogram("sqlite", "exec");
+    ScopedStoreTimer timer(hist);
     YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -58,6 +61,8 @@ class SqliteConnection final : public Connection {
 
   Status QueryEach(std::string_view sql, const Params& params,
                    const std::function<bool(const Row&)>& on_row) override {
+    static auto& hist = StoreHistogram("sqlite", "query");
+    ScopedStoreTimer timer(hist);
     YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
     int ncol = sqlite3_column_count(stmt);
     auto columns = std::make_shared<std::vector<std::string>>();
@@ -155,8 +160,10 @@ class SqliteConnection final : public Connection {
 
   static Value ColumnValue(sqlite3_stmt* stmt, int i) {
     switch (sqlite3_column_type(stmt, i)) {
-      case SQLITE_INTEGER: return Value(static_cast<int64_t>(sqlite3_column_int64(stmt, i)));
-      case SQLITE_FLOAT: return Value(sqlite3_column_double(stmt, i));
+      case SQLITE_INTEGER:
+        return Value(static_cast<int64_t>(sqlite3_column_int64(stmt, i)));
+      case SQLITE_FLOAT:
+        return Value(sqlite3_column_double(stmt, i));
       case SQLITE_TEXT: {
         auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
         return Value(std::string(p, sqlite3_column_bytes(stmt, i)));
@@ -165,7 +172,8 @@ class SqliteConnection final : public Connection {
         auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
         return Value(Blob{std::string(p ? p : "", sqlite3_column_bytes(stmt, i))});
       }
-      default: return Value();
+      default:
+        return Value();
     }
   }
 
@@ -181,9 +189,9 @@ class SqliteStore final : public Store {
 
   Result<std::unique_ptr<Connection>> OpenConnection() {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path_.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path_.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       Status s = SqliteError(db, rc, "open " + path_);
       sqlite3_close_v2(db);

@@ -75,7 +75,9 @@ ConnectionLease::~ConnectionLease() {
 }
 
 namespace {
-bool IsRetryable(const Status& s) { return s.code() == ErrorCode::kUnavailable; }
+bool IsRetryable(const Status& s) {
+  return s.code() == ErrorCode::kUnavailable;
+}
 }  // namespace
 
 Status Store::Transact(const std::function<Status(Connection&)>& body, bool write) {
@@ -132,8 +134,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (StartsWith(url, "sqlite:")) return OpenSqliteStore(url.substr(7), options.pool_size);
   if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://"))
     return OpenPostgresStore(url, options.pool_size);
-  return Status::InvalidArgument("store url must start with sqlite: or postgresql:// (got '" +
-                                 url + "')");
+  return Status::InvalidArgument("store url must start with sqlite: or postgresql:// (got '" + url +
+                                 "')");
 }
 
 }  // namespace yishu::store

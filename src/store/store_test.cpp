@@ -119,9 +119,8 @@ TEST_P(StoreTest, BatchedWritesAndStreaming) {
   EXPECT_EQ(sum, int64_t{kRows} * (kRows - 1) / 2);
   // Stopping early leaves the connection usable.
   seen = 0;
-  ASSERT_TRUE(lease->QueryEach("SELECT age FROM people", {}, [&](const Row&) {
-                     return ++seen < 3;
-                   }).ok());
+  ASSERT_TRUE(
+      lease->QueryEach("SELECT age FROM people", {}, [&](const Row&) { return ++seen < 3; }).ok());
   EXPECT_EQ(seen, 3);
   EXPECT_EQ(lease->QueryOne("SELECT count(*) FROM people")->Int(0), kRows);
 }
@@ -191,7 +190,9 @@ TEST(StoreOpen, RejectsFileThatIsNotADatabase) {
 }
 
 TEST(StoreOpen, PostgresIsRequiredWhenAsked) {
-  if (testing::PostgresRequired()) { EXPECT_TRUE(testing::PostgresAvailable()); }
+  if (testing::PostgresRequired()) {
+    EXPECT_TRUE(testing::PostgresAvailable());
+  }
 }
 
 }  // namespace

@@ -51,11 +51,15 @@ inline std::string FreshPostgresUrl() {
   return admin.substr(0, slash + 1) + db + (query == std::string::npos ? "" : admin.substr(query));
 }
 
-inline std::string FreshSqliteUrl() { return "sqlite:" + (TempDir() / "yishu.db").string(); }
+inline std::string FreshSqliteUrl() {
+  return "sqlite:" + (TempDir() / "yishu.db").string();
+}
 
 // Backends to parameterise a test over. Both are always listed (so test discovery does not
 // depend on the environment); call SkipUnlessAvailable() first in a PostgreSQL-parameterised test.
-inline std::vector<std::string> Backends() { return {"sqlite", "postgresql"}; }
+inline std::vector<std::string> Backends() {
+  return {"sqlite", "postgresql"};
+}
 
 // True when the test must be skipped because the backend is not configured (and not required).
 inline bool Unavailable(const std::string& backend) {

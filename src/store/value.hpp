@@ -24,16 +24,16 @@ class Value {
   using Variant = std::variant<std::monostate, int64_t, double, std::string, Blob>;
 
   Value() = default;
-  Value(std::nullptr_t) {}                         // NOLINT
-  Value(int v) : v_(static_cast<int64_t>(v)) {}    // NOLINT
-  Value(int64_t v) : v_(v) {}                      // NOLINT
+  Value(std::nullptr_t) {}                            // NOLINT
+  Value(int v) : v_(static_cast<int64_t>(v)) {}       // NOLINT
+  Value(int64_t v) : v_(v) {}                         // NOLINT
   Value(uint32_t v) : v_(static_cast<int64_t>(v)) {}  // NOLINT
-  Value(bool v) : v_(static_cast<int64_t>(v)) {}   // NOLINT
-  Value(double v) : v_(v) {}                       // NOLINT
-  Value(const char* v) : v_(std::string(v)) {}     // NOLINT
-  Value(std::string v) : v_(std::move(v)) {}       // NOLINT
-  Value(std::string_view v) : v_(std::string(v)) {}  // NOLINT
-  Value(Blob v) : v_(std::move(v)) {}              // NOLINT
+  Value(bool v) : v_(static_cast<int64_t>(v)) {}      // NOLINT
+  Value(double v) : v_(v) {}                          // NOLINT
+  Value(const char* v) : v_(std::string(v)) {}        // NOLINT
+  Value(std::string v) : v_(std::move(v)) {}          // NOLINT
+  Value(std::string_view v) : v_(std::string(v)) {}   // NOLINT
+  Value(Blob v) : v_(std::move(v)) {}                 // NOLINT
   template <typename T>
   Value(const std::optional<T>& v) {  // NOLINT
     if (v) *this = Value(*v);

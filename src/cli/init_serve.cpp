@@ -1,0 +1,68 @@
+#include <iostream>
+
+#include "cli/cli.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+
+namespace yishu::cli {
+
+Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptions& g) {
+  server::HttpServerOptions so;
+  YISHU_RETURN_IF_ERROR(platform::ParseListen(listen, &so.host, &so.port));
+  so.threads = p.config().server_threads;
+  so.max_body_bytes = static_cast<size_t>(p.config().max_body_bytes);
+  server::Router router;
+  server::RegisterAllRoutes(router, p);
+  server::Dispatcher dispatcher(router, p);
+  server::HttpServer http(so, [&](server::Request& r) { return dispatcher.Handle(r); });
+  YISHU_RETURN_IF_ERROR(http.Listen());
+  std::string url = "http://" +
+                    (so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host) + ":" +
+                    std::to_string(http.port()) + "/";
+  audit::AuditEvent ev;
+  ev.actor = "system";
+  ev.action = "config";
+  ev.resource = "server";
+  ev.detail = {{"event", "start"}, {"listen", listen}, {"store", p.store().description()}};
+  (void)p.audit().Append(ev);
+  if (g.json) {
+    std::cout << nlohmann::json({{"listening", url}, {"port", http.port()}}).dump() << std::endl;
+  } else {
+    std::cout << "一数 Yishu is serving " << p.store().description() << "\n"
+              << "  console:  " << url << "\n"
+              << "  API:      " << url << "api/v1/openapi.json\n"
+              << "  sign in as 'admin' (see `yishu init` output for the password)" << std::endl;
+  }
+  http.Run(/*handle_signals=*/true);
+  ev.detail = {{"event", "stop"}};
+  (void)p.audit().Append(ev);
+  if (!g.json) std::cout << "stopped" << std::endl;
+  return Status::Ok();
+}
+
+void AddInitAndServe(CLI::App& app, GlobalOptions& g, int* exit_code) {
+  auto* init = app.add_subcommand("init", "Create a new data directory and store");
+  init->callback([&g, exit_code] {
+    Run(g, exit_code, [&] {
+      std::vector<std::string> messages;
+      auto p = ValueOrThrow(platform::Platform::Init(g.data_dir, &messages));
+      nlohmann::json j = {
+          {"data_dir", g.data_dir}, {"store", p->store().description()}, {"messages", messages}};
+      std::string human = "initialised " + g.data_dir + " (" + p->store().description() + ")\n";
+      for (const auto& m : messages) human += "  " + m + "\n";
+      Emit(g, j, human);
+    });
+  });
+
+  auto* serve = app.add_subcommand("serve", "Serve the API and the web console");
+  auto listen = std::make_shared<std::string>();
+  serve->add_option("--listen", *listen, "HOST:PORT (default from config, 127.0.0.1:8080)");
+  serve->callback([&g, exit_code, listen] {
+    Run(g, exit_code, [&] {
+      auto p = OpenPlatform(g);
+      ThrowIfError(Serve(*p, listen->empty() ? p->config().listen : *listen, g));
+    });
+  });
+}
+
+}  // namespace yishu::cli

@@ -1,0 +1,58 @@
+// The platform assembled: configuration, store, key hierarchy, standards, catalogue,
+// identity and audit, opened together from a data directory. The server and the CLI are thin
+// layers over this; modules never reach for each other except through it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "audit/audit.hpp"
+#include "catalogue/catalogue.hpp"
+#include "common/status.hpp"
+#include "identity/identity.hpp"
+#include "platform/config.hpp"
+#include "standards/registry.hpp"
+#include "store/store.hpp"
+
+namespace yishu::platform {
+
+class Platform {
+ public:
+  // Opens the platform in `data_dir`: loads the config, opens the store, applies pending
+  // migrations, checks the master key against the store and loads the standards. Every error
+  // says what to do ("run `yishu init`", "the master key is not this store's key").
+  static Result<std::unique_ptr<Platform>> Open(const std::filesystem::path& data_dir);
+
+  // `yishu init`: creates the directory, a default config and the master key where missing,
+  // opens the platform and creates the first admin (password from YISHU_ADMIN_PASSWORD, else
+  // generated). `messages` receives what the operator must be told (key location, password).
+  static Result<std::unique_ptr<Platform>> Init(const std::filesystem::path& data_dir,
+                                                std::vector<std::string>* messages);
+
+  const Config& config() const { return config_; }
+  store::Store& store() { return *store_; }
+  standards::Registry& standards() { return *standards_; }
+  catalogue::Catalogue& catalogue() { return *catalogue_; }
+  identity::Identity& identity() { return *identity_; }
+  audit::AuditLog& audit() { return *audit_; }
+
+  // Runs `body` and appends `event` in one transaction: the action and its audit record
+  // commit together or not at all. A failed action is audited separately with its result.
+  Status AuditedTransact(const audit::AuditEvent& event,
+                         const std::function<Status(store::Connection&)>& body);
+
+ private:
+  Platform() = default;
+  Config config_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<standards::Registry> standards_;
+  std::unique_ptr<catalogue::Catalogue> catalogue_;
+  std::unique_ptr<identity::Identity> identity_;
+  std::unique_ptr<audit::AuditLog> audit_;
+};
+
+// Every module's migrations, in dependency order.
+std::vector<store::Migration> AllMigrations();
+
+}  // namespace yishu::platform

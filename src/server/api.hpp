@@ -1,0 +1,45 @@
+// The JSON API under /api/v1: route registration per capability, and the dispatcher that
+// every request goes through (route match → authenticate → authorize by role → handler →
+// one error shape), with per-route metrics.
+#pragma once
+
+#include "platform/platform.hpp"
+#include "server/router.hpp"
+
+namespace yishu::server {
+
+// Registers every route. Each capability has its own file (api_catalogue.cpp, ...).
+void RegisterSystemRoutes(Router& router, platform::Platform& p);
+void RegisterIdentityRoutes(Router& router, platform::Platform& p);
+void RegisterCatalogueRoutes(Router& router, platform::Platform& p);
+void RegisterStandardsRoutes(Router& router, platform::Platform& p);
+void RegisterAuditRoutes(Router& router, platform::Platform& p);
+void RegisterAllRoutes(Router& router, platform::Platform& p);
+
+// The OpenAPI 3 document of the router's routes.
+nlohmann::json OpenApiDocument(const Router& router);
+
+class Dispatcher {
+ public:
+  Dispatcher(const Router& router, platform::Platform& platform);
+  Response Handle(Request& req);
+
+ private:
+  Response ServeStatic(const Request& req);
+  const Router& router_;
+  platform::Platform& platform_;
+};
+
+// Helpers shared by the handler files.
+namespace api {
+// The request body as a JSON object (InvalidArgument on malformed JSON).
+nlohmann::json BodyJson(const Call& call);
+// An audit event for this call, pre-filled with who, role, department and client.
+audit::AuditEvent EventFor(const Call& call, std::string action, std::string resource = {});
+// page / page_size query parameters, validated.
+void PageParams(const Call& call, int64_t* page, int64_t* page_size);
+// Throws PermissionDenied unless the principal may act for `department` (admins always may).
+void RequireDepartment(const Call& call, const std::string& department);
+}  // namespace api
+
+}  // namespace yishu::server

@@ -1,0 +1,183 @@
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/json_reader.hpp"
+#include "common/metrics.hpp"
+#include "common/strings.hpp"
+#include "server/api.hpp"
+
+namespace yishu::server {
+
+namespace {
+
+metrics::Counter& RequestCounter(const std::string& method, const std::string& route, int status) {
+  return metrics::Registry::Global().GetCounter(
+      "yishu_http_requests_total", "HTTP requests by method, route and status code.",
+      {{"method", method}, {"route", route}, {"status", std::to_string(status)}});
+}
+
+metrics::Histogram& LatencyHistogram(const std::string& method, const std::string& route) {
+  return metrics::Registry::Global().GetHistogram(
+      "yishu_http_request_duration_seconds", "HTTP request latency by method and route.",
+      {{"method", method}, {"route", route}}, metrics::LatencyBuckets());
+}
+
+std::string MimeType(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const Router& router, platform::Platform& platform)
+    : router_(router), platform_(platform) {}
+
+Response Dispatcher::Handle(Request& req) {
+  auto start = std::chrono::steady_clock::now();
+  std::string route_label = "unmatched";
+  Response res;
+  try {
+    bool method_mismatch = false;
+    const Route* route = router_.Match(req.method, req.path, &req.params, &method_mismatch);
+    if (!route) {
+      if (method_mismatch) {
+        res = Response::Error(
+            Status(ErrorCode::kUnsupported, req.method + " is not allowed on " + req.path));
+        res.status = 405;
+      } else if (!StartsWith(req.path, "/api/") && (req.method == "GET" || req.method == "HEAD")) {
+        route_label = "static";
+        res = ServeStatic(req);
+      } else {
+        res = Response::Error(Status::NotFound("no route " + req.method + " " + req.path));
+      }
+    } else {
+      route_label = route->pattern;
+      Call call{req, nullptr, route->pattern, ""};
+      identity::Principal principal;
+      const std::string* auth = req.Header("authorization");
+      if (auth) {
+        if (!StartsWith(*auth, "Bearer "))
+          throw Error(Status::Unauthenticated("Authorization must be 'Bearer TOKEN'"));
+        call.token = std::string(Trim(std::string_view(*auth).substr(7)));
+        auto p = platform_.identity().Authenticate(call.token);
+        if (!p.ok()) throw Error(p.status());
+        principal = std::move(p).value();
+        call.principal = &principal;
+      }
+      if (!route->public_route) {
+        if (!call.principal)
+          throw Error(Status::Unauthenticated("this route needs 'Authorization: Bearer TOKEN'"));
+        if (!route->roles.count(call.principal->role))
+          throw Error(Status::PermissionDenied(
+              "role " + std::string(identity::RoleName(call.principal->role)) + " may not call " +
+              route->method + " " + route->pattern));
+      }
+      res = route->handler(call);
+    }
+  } catch (const Error& e) {
+    res = Response::Error(e.status());
+  } catch (const std::exception& e) {
+    res = Response::Error(Status::Internal(e.what()));
+  }
+  if (StartsWith(req.path, "/api/")) res.headers.emplace_back("Cache-Control", "no-store");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RequestCounter(req.method, route_label, res.status).Inc();
+  LatencyHistogram(req.method, route_label).Observe(secs);
+  return res;
+}
+
+Response Dispatcher::ServeStatic(const Request& req) {
+  namespace fs = std::filesystem;
+  const std::string& root = platform_.config().static_dir;
+  std::error_code ec;
+  if (root.empty() || !fs::is_directory(root, ec))
+    return Response::Text(
+        "<!doctype html><meta charset=utf-8><title>一数 Yishu</title><p>Yishu API is running. "
+        "The web console is not built: see README.md.</p>",
+        "text/html; charset=utf-8");
+  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
+  fs::path file = fs::weakly_canonical(fs::path(root) / rel, ec);
+  fs::path base = fs::weakly_canonical(root, ec);
+  bool inside = !ec && StartsWith(file.string(), base.string());
+  // Single-page app: unknown paths without an extension get index.html.
+  if (!inside || !fs::is_regular_file(file, ec)) {
+    if (fs::path(rel).has_extension())
+      return Response::Error(Status::NotFound("no file " + req.path));
+    file = base / "index.html";
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Response::Error(Status::NotFound("no file " + req.path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  Response r = Response::Text(ss.str(), MimeType(file.string()));
+  r.headers.emplace_back("Cache-Control", StartsWith(rel, "assets/")
+                                              ? "public, max-age=31536000, immutable"
+                                              : "no-cache");
+  return r;
+}
+
+namespace api {
+
+nlohmann::json BodyJson(const Call& call) {
+  if (call.request.body.empty()) throw Error(Status::InvalidArgument("a JSON body is required"));
+  return ValueOrThrow(ParseJsonBody(call.request.body));
+}
+
+audit::AuditEvent EventFor(const Call& call, std::string action, std::string resource) {
+  audit::AuditEvent e;
+  if (call.principal) {
+    e.actor = call.principal->username;
+    e.role = std::string(identity::RoleName(call.principal->role));
+    e.department = call.principal->department;
+  } else {
+    e.actor = "anonymous";
+  }
+  e.action = std::move(action);
+  e.resource = std::move(resource);
+  e.client = call.request.client;
+  if (auto* purpose = call.request.Header("x-purpose")) e.purpose = *purpose;
+  return e;
+}
+
+void PageParams(const Call& call, int64_t* page, int64_t* page_size) {
+  *page = 1;
+  *page_size = 20;
+  if (auto* p = call.request.Query("page")) {
+    if (!ParseInt64(*p, page) || *page < 1)
+      throw Error(Status::InvalidArgument("page must be a whole number from 1"));
+  }
+  if (auto* p = call.request.Query("page_size")) {
+    if (!ParseInt64(*p, page_size) || *page_size < 1 || *page_size > 200)
+      throw Error(Status::InvalidArgument("page_size must be a whole number from 1 to 200"));
+  }
+}
+
+void RequireDepartment(const Call& call, const std::string& department) {
+  if (!call.principal) throw Error(Status::Unauthenticated("not signed in"));
+  if (call.principal->role == identity::Role::kPlatformAdmin) return;
+  if (call.principal->department != department)
+    throw Error(Status::PermissionDenied("you act for department '" + call.principal->department +
+                                         "', not '" + department + "'"));
+}
+
+}  // namespace api
+
+void RegisterAllRoutes(Router& router, platform::Platform& p) {
+  RegisterSystemRoutes(router, p);
+  RegisterIdentityRoutes(router, p);
+  RegisterCatalogueRoutes(router, p);
+  RegisterStandardsRoutes(router, p);
+  RegisterAuditRoutes(router, p);
+}
+
+}  // namespace yishu::server

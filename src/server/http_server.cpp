@@ -1,0 +1,191 @@
+#include "server/http_server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <thread>
+#include <vector>
+
+#include "common/strings.hpp"
+
+namespace yishu::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options,
+          const HttpServer::HandlerFn& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return Close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return SendError(Status::PayloadTooLarge("request body is larger than the limit of " +
+                                               std::to_string(options_.max_body_bytes) + " bytes"),
+                       false);
+    }
+    if (ec) {
+      return SendError(Status::InvalidArgument("malformed HTTP request: " + ec.message()), false);
+    }
+    auto& msg = parser_->get();
+    Request req;
+    req.method = std::string(msg.method_string());
+    std::string_view target(msg.target().data(), msg.target().size());
+    size_t qpos = target.find('?');
+    auto path = PercentDecode(target.substr(0, qpos), false);
+    if (!path || path->empty() || (*path)[0] != '/' || path->find("..") != std::string::npos) {
+      return SendError(Status::InvalidArgument("malformed request path"), msg.keep_alive());
+    }
+    req.path = std::move(*path);
+    if (qpos != std::string_view::npos) req.query = ParseQuery(target.substr(qpos + 1));
+    for (const auto& h : msg)
+      req.headers[ToLowerAscii(std::string_view(h.name_string().data(), h.name_string().size()))] =
+          std::string(h.value());
+    req.body = std::move(msg.body());
+    beast::error_code ep_ec;
+    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    req.client = ep_ec ? "" : ep.address().to_string();
+    bool keep_alive = msg.keep_alive();
+    int version = msg.version();
+    Response res;
+    try {
+      res = handler_(req);
+    } catch (const std::exception& e) {
+      res = Response::Error(Status::Internal(e.what()));
+    }
+    Send(std::move(res), keep_alive, version);
+  }
+
+  void SendError(const Status& s, bool keep_alive) { Send(Response::Error(s), keep_alive, 11); }
+
+  void Send(Response res, bool keep_alive, int version) {
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(res.status), version);
+    msg->set(bhttp::field::server, "yishu");
+    msg->set(bhttp::field::content_type, res.content_type);
+    msg->set("X-Content-Type-Options", "nosniff");
+    for (auto& [k, v] : res.headers) msg->set(k, v);
+    msg->keep_alive(keep_alive);
+    msg->body() = std::move(res.body);
+    msg->prepare_payload();
+    response_ = msg;
+    bhttp::async_write(stream_, *msg,
+                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                         self->response_.reset();
+                         if (ec || !keep_alive) return self->Close();
+                         self->Read();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  const HttpServerOptions& options_;
+  const HttpServer::HandlerFn& handler_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<void> response_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HandlerFn handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::optional<asio::signal_set> signals;
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(s), options, handler)->Start();
+      }
+      if (acceptor.is_open()) Accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HandlerFn handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() {
+  Stop();
+}
+
+Status HttpServer::Listen() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec)
+    return Status::InvalidArgument("listen address '" + impl_->options.host + "': " + ec.message());
+  tcp::endpoint ep(address, static_cast<unsigned short>(impl_->options.port));
+  std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IoError("cannot listen on " + where + ": " + ec.message());
+  impl_->Accept();
+  return Status::Ok();
+}
+
+int HttpServer::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::Run(bool handle_signals) {
+  if (handle_signals) {
+    impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
+    impl_->signals->async_wait([this](beast::error_code, int) { Stop(); });
+  }
+  int n = std::max(1, impl_->options.threads);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Stop() {
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    if (impl_->signals) impl_->signals->cancel(ec);
+    impl_->ioc.stop();
+  });
+}
+
+}  // namespace yishu::server

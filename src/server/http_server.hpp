@@ -1,0 +1,43 @@
+// The HTTP transport: Boost.Beast over Asio, asynchronous I/O on a small pool of threads,
+// keep-alive, no thread per connection. It parses requests (bounded: header and body limits),
+// hands each to one handler function and writes the answer. It knows nothing of routes.
+//
+// Thread-safety: the handler is called concurrently from the I/O threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.hpp"
+#include "server/http.hpp"
+
+namespace yishu::server {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port
+  int threads = 2;
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  int idle_timeout_seconds = 60;
+};
+
+class HttpServer {
+ public:
+  using HandlerFn = std::function<Response(Request&)>;
+  HttpServer(HttpServerOptions options, HandlerFn handler);
+  ~HttpServer();
+
+  // Binds and listens; IoError naming the address when it cannot.
+  Status Listen();
+  int port() const;
+  // Serves until Stop() or SIGTERM/SIGINT (when handle_signals), then returns.
+  void Run(bool handle_signals);
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yishu::server

@@ -1,0 +1,78 @@
+#include "server/router.hpp"
+
+#include <stdexcept>
+
+#include "common/strings.hpp"
+
+namespace yishu::server {
+
+namespace {
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> out;
+  for (auto& s : Split(path, '/'))
+    if (!s.empty()) out.push_back(s);
+  return out;
+}
+}  // namespace
+
+void Router::Add(Route route) {
+  route.segments = SplitPath(route.pattern);
+  for (const auto& r : routes_)
+    if (r.method == route.method && r.pattern == route.pattern)
+      throw std::logic_error("route registered twice: " + route.method + " " + route.pattern);
+  if (!route.public_route && route.roles.empty())
+    throw std::logic_error("route without roles: " + route.pattern);
+  routes_.push_back(std::move(route));
+}
+
+const Route* Router::Match(const std::string& method, const std::string& path,
+                           std::map<std::string, std::string>* params,
+                           bool* method_mismatch) const {
+  auto segs = SplitPath(path);
+  *method_mismatch = false;
+  const Route* best = nullptr;
+  int best_literals = -1;
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    int literals = 0;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const auto& p = r.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') continue;
+      if (p != segs[i]) ok = false;
+      ++literals;
+    }
+    if (!ok) continue;
+    if (r.method != method) {
+      *method_mismatch = true;
+      continue;
+    }
+    // Literal segments win over parameters (/resources/import before /resources/{code}).
+    if (literals > best_literals) {
+      best = &r;
+      best_literals = literals;
+    }
+  }
+  if (best) {
+    params->clear();
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const auto& p = best->segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}')
+        (*params)[p.substr(1, p.size() - 2)] = segs[i];
+    }
+    *method_mismatch = false;
+  }
+  return best;
+}
+
+std::set<identity::Role> AnyRole() {
+  return {std::begin(identity::kAllRoles), std::end(identity::kAllRoles)};
+}
+
+std::set<identity::Role> GovernmentRoles() {
+  auto all = AnyRole();
+  all.erase(identity::Role::kPublic);
+  return all;
+}
+
+}  // namespace yishu::server

@@ -1,0 +1,52 @@
+// Routes: every page is its own chunk, loaded on first visit.
+import { createRouter, createWebHistory } from 'vue-router'
+import { session, loadCapabilities, setUnauthenticatedHandler } from './lib/api'
+import { canSee } from './lib/access'
+// The sign-in page is what a cold visit shows first: bundled with the entry to save a round trip.
+import Login from './pages/Login.vue'
+
+const Layout = () => import('./pages/Layout.vue')
+const Pending = () => import('./pages/Pending.vue')
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: Login, meta: { public: true } },
+    { path: '/overview', name: 'overview', component: () => import('./pages/Overview.vue'), meta: { page: 'overview' } },
+    {
+      path: '/',
+      component: Layout,
+      children: [
+        { path: '', name: 'home', component: () => import('./pages/Home.vue'), meta: { page: 'home' } },
+        { path: 'catalogue', name: 'catalogue', component: () => import('./pages/Catalogue.vue'), meta: { page: 'catalogue' } },
+        { path: 'catalogue/:code', name: 'resource', component: () => import('./pages/Resource.vue'), meta: { page: 'catalogue' } },
+        { path: 'standards', name: 'standards', component: () => import('./pages/Standards.vue'), meta: { page: 'standards' } },
+        { path: 'users', name: 'users', component: () => import('./pages/Users.vue'), meta: { page: 'users' } },
+        { path: 'audit', name: 'audit', component: () => import('./pages/Audit.vue'), meta: { page: 'audit' } },
+        { path: 'batches', name: 'batches', component: Pending, meta: { page: 'batches', future: true, title: 'na.batches' } },
+        { path: 'quality', name: 'quality', component: Pending, meta: { page: 'quality', future: true, title: 'na.quality' } },
+        { path: 'base', name: 'base', component: Pending, meta: { page: 'base', future: true, title: 'na.base' } },
+        { path: 'review', name: 'review', component: Pending, meta: { page: 'review', future: true, title: 'na.review' } },
+        { path: 'sharing', name: 'sharing', component: Pending, meta: { page: 'sharing', future: true, title: 'na.sharing' } },
+        { path: 'forbidden', name: 'forbidden', component: () => import('./pages/Forbidden.vue'), meta: { page: 'home' } },
+        { path: ':pathMatch(.*)*', redirect: '/' },
+      ],
+    },
+  ],
+})
+
+setUnauthenticatedHandler(() => {
+  if (router.currentRoute.value.name !== 'login') {
+    router.replace({ name: 'login', query: { next: router.currentRoute.value.fullPath } })
+  }
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!session.token) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  await loadCapabilities().catch(() => {})
+  // Pages of later capabilities render their own "not yet available" state.
+  if (to.meta.future) return true
+  if (to.meta.page && !canSee(to.meta.page, session.user?.role)) return { name: 'forbidden' }
+  return true
+})
