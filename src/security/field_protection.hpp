@@ -1,0 +1,64 @@
+// Encryption at rest of sensitive fields (应加密尽加密) and blind indexes for equality look-up.
+//
+// Key hierarchy: the master key (master_key.hpp) wraps one data key per resource (and per key
+// version) and one platform-wide blind-index key; wrapped keys live in the store table
+// `wrapped_keys`. Values of fields at L3/L4 are sealed with SM4-GCM: a random 96-bit IV per
+// value, associated data binding the ciphertext to (resource, record id, field), so a
+// ciphertext moved to another row or column fails to open. The sealed form starts with the
+// data key's version so rotation can tell old from new.
+//
+// Blind index: HMAC-SM3 of the normalised value under the blind-index key. One key for the
+// whole platform, so the same identity number gives the same index in every resource (look-ups
+// and entity resolution join on it without plaintext).
+//
+// Thread-safety: KeyRing is thread-safe. A FieldProtector is used by one thread at a time
+// (it keeps cipher handles open for speed); take one per thread from the KeyRing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+#include "store/store.hpp"
+
+namespace yishu::security {
+
+class FieldProtector {
+ public:
+  virtual ~FieldProtector() = default;
+  virtual const std::string& resource() const = 0;
+  // Seals one value of `field` in record `record_id` with the resource's current data key.
+  virtual Status Seal(int64_t record_id, std::string_view field, std::string_view plaintext,
+                      std::string* sealed) = 0;
+  // Opens a sealed value; kCorruption when the tag fails (tampered, moved, wrong key).
+  virtual Status Open(int64_t record_id, std::string_view field, std::string_view sealed,
+                      std::string* plaintext) = 0;
+  // The data key version a sealed value was made with (0 when malformed).
+  virtual int64_t KeyVersionOf(std::string_view sealed) const = 0;
+  // HMAC-SM3 of `normalized` under the blind-index key, domain-separated by `element`
+  // (e.g. "id_card"), 32 bytes.
+  virtual std::string BlindIndex(std::string_view element, std::string_view normalized) = 0;
+};
+
+class KeyRing {
+ public:
+  virtual ~KeyRing() = default;
+  // `master_key` is 32 raw bytes; the KeyRing keeps it only as long as it lives.
+  static Result<std::unique_ptr<KeyRing>> Open(store::Store& store, std::string master_key);
+
+  // A protector for a resource, creating its first data key when there is none.
+  virtual Result<std::unique_ptr<FieldProtector>> ForResource(std::string_view resource) = 0;
+  // The current data key version of a resource (0 if none yet).
+  virtual Result<int64_t> CurrentVersion(std::string_view resource) = 0;
+  // Makes a new data key version current (rotation starts from here); old versions stay
+  // readable until re-encryption retires them.
+  virtual Result<int64_t> NewVersion(std::string_view resource) = 0;
+};
+
+// Normalises a value for its blind index: trims, folds full-width ASCII, upper-cases the
+// check character of identity numbers and credit codes.
+std::string NormalizeForIndex(std::string_view element, std::string_view value);
+
+}  // namespace yishu::security
