@@ -6,6 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
+"$root/scripts/build-web.sh"
 data=${YISHU_DATA_DIR:-$root/data/demo}
 scale=${YISHU_DEMO_SCALE:-0.1}
 listen=${YISHU_LISTEN:-127.0.0.1:8080}

@@ -19,3 +19,6 @@ export YISHU_SHARED_DIR=${YISHU_SHARED_DIR:-$(cd "$root/.." && pwd)/shared}
 echo "==> running the tests"
 cd "$build"
 ctest --output-on-failure -j "${YISHU_TEST_JOBS:-2}" --timeout 900
+
+echo "==> browser tests of the web console"
+"$root/scripts/web-test.sh" "$build/src/cli/yishu"

@@ -24,18 +24,8 @@ if [ ! -x "$CHROMIUM" ] || ! installed fonts-noto-cjk; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
     chromium fonts-noto-cjk >/dev/null
 fi
-command -v node >/dev/null || { echo "web-test: node is not installed" >&2; exit 2; }
-
+"$root/scripts/build-web.sh"
 cd "$web"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-if [ ! -f dist/index.html ] || [ -n "$(find src index.html vite.config.js package-lock.json public \
-      -newer dist/index.html -print -quit 2>/dev/null)" ]; then
-  echo "==> building web/dist"
-  npm run --silent build >/dev/null
-fi
 
 # --- a server with one user per role -------------------------------------------------------------
 tmp=$(mktemp -d /tmp/yishu-web-test.XXXXXX)

@@ -5,6 +5,7 @@
 
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
+#include "common/time.hpp"
 
 namespace yishu::catalogue {
 
@@ -274,7 +275,7 @@ nlohmann::json ToJson(const Resource& r) {
   nlohmann::json j = DefinitionJson(r);
   j["version"] = r.version;
   j["updated_by"] = r.updated_by;
-  j["updated_at"] = r.updated_at;
+  j["updated_at"] = FormatRfc3339(r.updated_at);
   j["effective_level"] = r.EffectiveLevel();
   return j;
 }

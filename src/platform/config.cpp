@@ -106,6 +106,12 @@ const std::map<std::string, Setting>& Settings() {
           c.reference_dir = s;
           return Status::Ok();
         }}},
+      {"paths.geo_dir",
+       {Setting::kString,
+        [](Config& c, const std::string& s, int64_t) {
+          c.geo_dir = s;
+          return Status::Ok();
+        }}},
       {"audit.checkpoint_every",
        {Setting::kInt,
         [](Config& c, const std::string&, int64_t v) {
@@ -201,6 +207,7 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir) {
   }
   if (c.store_url.empty()) c.store_url = "sqlite:" + (data_dir / "yishu.db").string();
   if (c.reference_dir.empty()) c.reference_dir = std::string(YISHU_SOURCE_ROOT) + "/reference";
+  if (c.geo_dir.empty()) c.geo_dir = std::string(YISHU_SOURCE_ROOT) + "/../shared/data/geo";
   if (c.static_dir.empty()) c.static_dir = std::string(YISHU_SOURCE_ROOT) + "/web/dist";
   return c;
 }

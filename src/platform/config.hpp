@@ -28,6 +28,9 @@ struct Config {
   int64_t argon2_iterations = 2;
   // [paths]
   std::string reference_dir;  // admin divisions etc.; default: <source>/reference
+  // District boundaries for the overview map (no stated licence, so never copied into the repo);
+  // default: <source>/../shared/data/geo. A missing directory only hides the outline.
+  std::string geo_dir;
   // [audit]
   int64_t audit_checkpoint_every = 1000;
   int64_t audit_checkpoint_seconds = 60;

@@ -14,6 +14,7 @@ void RegisterIdentityRoutes(Router& router, platform::Platform& p);
 void RegisterCatalogueRoutes(Router& router, platform::Platform& p);
 void RegisterStandardsRoutes(Router& router, platform::Platform& p);
 void RegisterAuditRoutes(Router& router, platform::Platform& p);
+void RegisterOverviewRoutes(Router& router, platform::Platform& p);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // The OpenAPI 3 document of the router's routes.

@@ -178,6 +178,7 @@ void RegisterAllRoutes(Router& router, platform::Platform& p) {
   RegisterCatalogueRoutes(router, p);
   RegisterStandardsRoutes(router, p);
   RegisterAuditRoutes(router, p);
+  RegisterOverviewRoutes(router, p);
 }
 
 }  // namespace yishu::server
