@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.hpp"
+#include "ingest/ingest.hpp"
 #include "platform/platform.hpp"
 
 namespace yishu::cli {
@@ -44,6 +45,13 @@ void AddStandardsCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddUserCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddAuditCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g, int* exit_code);
+void AddClassifyCommands(CLI::App&, GlobalOptions&, int*);
+void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
+
+// Ingests one file as one batch and audits it (record_count = accepted; a failure is audited
+// with its error). The error Status when the file could not be read.
+Result<ingest::BatchResult> IngestAudited(platform::Platform& p, const std::filesystem::path& file,
+                                          ingest::IngestOptions options);
 
 // Serves the platform until SIGTERM/SIGINT. Prints where it listens.
 Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptions& g);

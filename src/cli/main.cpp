@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   AddUserCommands(app, g, &exit_code);
   AddAuditCommands(app, g, &exit_code);
   AddDemoCommand(app, g, &exit_code);
+  AddClassifyCommands(app, g, &exit_code);
+  AddIngestCommands(app, g, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

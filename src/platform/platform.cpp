@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "crypto/util.hpp"
+#include "ingest/ingest.hpp"
+#include "security/classification.hpp"
 #include "security/master_key.hpp"
 #include "store/migrations.hpp"
 
@@ -18,6 +20,8 @@ std::vector<store::Migration> AllMigrations() {
   add(identity::IdentityMigrations());
   add(catalogue::CatalogueMigrations());
   add(audit::AuditMigrations());
+  add(security::ClassificationMigrations());
+  add(ingest::IngestMigrations());
   return all;
 }
 
@@ -40,6 +44,10 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
   p->store_ = std::move(store).value();
   YISHU_RETURN_IF_ERROR(store::ApplyMigrations(*p->store_, AllMigrations()));
   YISHU_RETURN_IF_ERROR(security::VerifyOrRecordKeyCheck(*p->store_, *master, keys->description()));
+
+  auto ring = security::KeyRing::Open(*p->store_, *master);
+  if (!ring.ok()) return ring.status().WithContext("opening the key ring");
+  p->keys_ = std::move(ring).value();
 
   auto registry = standards::Registry::Create(p->config_.reference_dir);
   if (!registry.ok()) return registry.status().WithContext("loading the standards");
@@ -65,6 +73,20 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
   ao.checkpoint_every_millis = p->config_.audit_checkpoint_seconds * 1000;
   p->audit_ = std::make_unique<audit::AuditLog>(*p->store_,
                                                 security::DeriveKey(*master, "audit-signing"), ao);
+  // A sealed value that fails to open is an integrity event: audit it (who read it is in the
+  // request's own event; this records what failed).
+  audit::AuditLog* log = p->audit_.get();
+  p->keys_->SetIntegrityObserver([log](const security::KeyRing::IntegrityFailure& f) {
+    audit::AuditEvent ev;
+    ev.actor = "system";
+    ev.action = "integrity_failure";
+    ev.resource = f.resource;
+    ev.fields = {f.field};
+    ev.record_count = 1;
+    ev.result = "error";
+    ev.detail = {{"record_id", f.record_id}, {"key_version", f.key_version}, {"reason", f.reason}};
+    (void)log->Append(ev);
+  });
   std::string m = std::move(master).value();
   crypto::Wipe(m);
   auto pub = p->audit_->PublicKeyHex();

@@ -12,6 +12,7 @@
 #include "common/status.hpp"
 #include "identity/identity.hpp"
 #include "platform/config.hpp"
+#include "security/field_protection.hpp"
 #include "standards/registry.hpp"
 #include "store/store.hpp"
 
@@ -36,6 +37,8 @@ class Platform {
   catalogue::Catalogue& catalogue() { return *catalogue_; }
   identity::Identity& identity() { return *identity_; }
   audit::AuditLog& audit() { return *audit_; }
+  // Data keys and blind indexes (encryption at rest); opened from the master key at start.
+  security::KeyRing& keys() { return *keys_; }
 
   // Runs `body` and appends `event` in one transaction: the action and its audit record
   // commit together or not at all. A failed action is audited separately with its result.
@@ -46,6 +49,7 @@ class Platform {
   Platform() = default;
   Config config_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<security::KeyRing> keys_;
   std::unique_ptr<standards::Registry> standards_;
   std::unique_ptr<catalogue::Catalogue> catalogue_;
   std::unique_ptr<identity::Identity> identity_;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,19 @@ class KeyRing {
   // Makes a new data key version current (rotation starts from here); old versions stay
   // readable until re-encryption retires them.
   virtual Result<int64_t> NewVersion(std::string_view resource) = 0;
+
+  // Called (from the opening thread) whenever a sealed value fails to open: tampered, moved to
+  // another row or column, unknown key version. The platform appends an audit event from it.
+  // The observer must be thread-safe and must not call back into the KeyRing. Set it before
+  // taking protectors; the default does nothing.
+  struct IntegrityFailure {
+    std::string resource;
+    int64_t record_id = 0;
+    std::string field;
+    int64_t key_version = 0;  // 0 when the value is malformed
+    std::string reason;
+  };
+  virtual void SetIntegrityObserver(std::function<void(const IntegrityFailure&)> observer) = 0;
 };
 
 // Normalises a value for its blind index: trims, folds full-width ASCII, upper-cases the

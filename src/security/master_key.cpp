@@ -12,6 +12,7 @@
 #include "common/time.hpp"
 #include "crypto/sm3.hpp"
 #include "crypto/util.hpp"
+#include "security/rotation.hpp"
 
 namespace yishu::security {
 
@@ -97,7 +98,7 @@ Result<std::string> CreateMasterKeyIfMissing(const std::filesystem::path& data_d
 }
 
 std::vector<store::Migration> KeyMigrations() {
-  return {{"keys", 1, "key check and wrapped keys", R"sql(
+  std::vector<store::Migration> m = {{"keys", 1, "key check and wrapped keys", R"sql(
 CREATE TABLE key_check (
   id BIGINT PRIMARY KEY,
   check_value {{blob}} NOT NULL,
@@ -112,6 +113,8 @@ CREATE TABLE wrapped_keys (
   PRIMARY KEY (name, version)
 );
 )sql"}};
+  for (auto& r : RotationMigrations()) m.push_back(std::move(r));
+  return m;
 }
 
 Status VerifyOrRecordKeyCheck(store::Store& store, const std::string& master_key,

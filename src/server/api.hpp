@@ -15,6 +15,8 @@ void RegisterCatalogueRoutes(Router& router, platform::Platform& p);
 void RegisterStandardsRoutes(Router& router, platform::Platform& p);
 void RegisterAuditRoutes(Router& router, platform::Platform& p);
 void RegisterOverviewRoutes(Router& router, platform::Platform& p);
+void RegisterIngestRoutes(Router& router, platform::Platform& p);
+void RegisterSecurityRoutes(Router&, platform::Platform&);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // The OpenAPI 3 document of the router's routes.

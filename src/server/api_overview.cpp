@@ -20,9 +20,11 @@ nlohmann::json DailyCounts(platform::Platform& p, const std::string& where, int 
   int64_t tz = 8 * 3600000;
   int64_t today = (NowMillis() + tz) / day_ms;
   int64_t from = (today - days + 1) * day_ms - tz;
-  auto rows = p.store().Query("SELECT (at_millis + ?) / ? AS day, count(*) FROM audit_events "
-                              "WHERE at_millis >= ? AND " + where + " GROUP BY day ORDER BY day",
-                              {tz, day_ms, from});
+  auto rows = p.store().Query(
+      "SELECT (at_millis + ?) / ? AS day, count(*) FROM audit_events "
+      "WHERE at_millis >= ? AND " +
+          where + " GROUP BY day ORDER BY day",
+      {tz, day_ms, from});
   std::map<int64_t, int64_t> counts;
   if (rows.ok())
     for (const auto& r : *rows) counts[r.Int(0)] = r.Int(1);
@@ -35,9 +37,12 @@ nlohmann::json DailyCounts(platform::Platform& p, const std::string& where, int 
 }  // namespace
 
 void RegisterOverviewRoutes(Router& router, platform::Platform& p) {
-  router.Add({"GET", "/api/v1/overview", false,
+  router.Add({"GET",
+              "/api/v1/overview",
+              false,
               {Role::kPlatformAdmin, Role::kDeptSteward, Role::kDeptUser, Role::kSecurityAuditor},
-              {"One-screen overview figures (一屏统览)", "overview"}, [&p](Call&) {
+              {"One-screen overview figures (一屏统览)", "overview"},
+              [&p](Call&) {
                 nlohmann::json assets = nlohmann::json::array();
                 auto rows = p.store().Query(
                     "SELECT d.code, d.name, count(r.code), coalesce(sum(r.field_count), 0) FROM "
@@ -67,10 +72,14 @@ void RegisterOverviewRoutes(Router& router, platform::Platform& p) {
                      {"activity_per_day", DailyCounts(p, "1 = 1", 14, "events")},
                      {"logins_per_day", DailyCounts(p, "action = 'login'", 14, "logins")}});
               }});
-  router.Add({"GET", "/api/v1/geo/keqiao", false, AnyRole(),
+  router.Add({"GET",
+              "/api/v1/geo/keqiao",
+              false,
+              AnyRole(),
               {"The district outline (GeoJSON, GCJ-02) for the overview map", "overview"},
               [&p](Call&) {
-                auto file = std::filesystem::path(p.config().geo_dir) / "keqiao-330603-outline.json";
+                auto file =
+                    std::filesystem::path(p.config().geo_dir) / "keqiao-330603-outline.json";
                 std::ifstream in(file);
                 if (!in)
                   throw Error(Status::NotFound("no district outline at " + file.string() +

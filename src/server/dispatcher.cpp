@@ -179,6 +179,8 @@ void RegisterAllRoutes(Router& router, platform::Platform& p) {
   RegisterStandardsRoutes(router, p);
   RegisterAuditRoutes(router, p);
   RegisterOverviewRoutes(router, p);
+  RegisterIngestRoutes(router, p);
+  RegisterSecurityRoutes(router, p);
 }
 
 }  // namespace yishu::server

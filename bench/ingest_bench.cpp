@@ -1,0 +1,160 @@
+// Collection benchmark: (a) parse + validate alone, one core, MB/s; (b) the full ingest into
+// SQLite with sealing of L3/L4 fields, blind indexes, quarantine and lineage; (c) in the same
+// run, the baseline `sqlite3 DB ".mode csv" ".import FILE t"` into an untyped table. Prints each
+// figure, the ratio (b)/(c) (goal: at most 0.7) and the peak RSS.
+//
+//   ingest_bench [--scale 1.0] [--file F --resource CODE --catalogue catalogue.yaml] [--dir D]
+//
+// Without --file the demo generator writes the district at --scale (1.0: GA_HOUSEHOLD has about
+// 1.1 million rows, ~220 MB) in a child process, so its memory does not count in the peak RSS.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/yaml_json.hpp"
+#include "demo/demo.hpp"
+#include "ingest/ingest.hpp"
+#include "platform/platform.hpp"
+
+namespace fs = std::filesystem;
+using namespace yishu;
+
+namespace {
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+long PeakRssMb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double scale = 1.0;
+  std::string file, resource = "GA_HOUSEHOLD", catalogue_file;
+  fs::path dir = fs::temp_directory_path() / fmt::format("yishu_ingest_bench_{}", getpid());
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--scale")
+      scale = std::atof(argv[i + 1]);
+    else if (a == "--file")
+      file = argv[i + 1];
+    else if (a == "--resource")
+      resource = argv[i + 1];
+    else if (a == "--catalogue")
+      catalogue_file = argv[i + 1];
+    else if (a == "--dir")
+      dir = argv[i + 1];
+    else {
+      std::cerr << "unknown option " << a << "\n";
+      return 2;
+    }
+  }
+  fs::create_directories(dir);
+  if (file.empty()) {
+    fs::path out = dir / "district";
+    std::cerr << fmt::format("generating the demo district at scale {} into {}\n", scale,
+                             out.string());
+    pid_t pid = fork();
+    if (pid == 0) {
+      demo::DemoOptions o;
+      o.scale = scale;
+      o.out_dir = out;
+      o.reference_dir = fs::path(YISHU_SOURCE_DIR) / "reference";
+      auto s = demo::GenerateDistrict(o);
+      if (!s.ok()) {
+        std::cerr << s.status().ToString() << "\n";
+        _exit(1);
+      }
+      _exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return 1;
+    catalogue_file = (out / "catalogue.yaml").string();
+    for (const auto& e : fs::recursive_directory_iterator(out / "inbox"))
+      if (e.path().filename().string().rfind(resource + "_", 0) == 0) file = e.path().string();
+    if (file.empty()) {
+      std::cerr << "no delivered file for " << resource << "\n";
+      return 1;
+    }
+  }
+  const double mb = static_cast<double>(fs::file_size(file)) / 1e6;
+  std::cout << fmt::format("file: {} ({:.1f} MB), resource {}\n", file, mb, resource);
+
+  // A platform store of our own: SQLite, the platform's migrations, a fresh master key.
+  fs::path db = dir / "yishu.db";
+  fs::remove(db);
+  auto store = ValueOrThrow(store::Store::Open({"sqlite:" + db.string(), 4}));
+  ThrowIfError(store::ApplyMigrations(*store, platform::AllMigrations()));
+  auto registry =
+      ValueOrThrow(standards::Registry::Create(fs::path(YISHU_SOURCE_DIR) / "reference"));
+  auto* reg = registry.get();
+  catalogue::Catalogue cat(*store,
+                           [reg](std::string_view code) -> std::optional<catalogue::ElementInfo> {
+                             const auto* e = reg->FindElement(code);
+                             if (!e) return std::nullopt;
+                             return catalogue::ElementInfo{
+                                 std::string(standards::ValueTypeName(e->type)),
+                                 std::string(standards::SensitivityName(e->default_sensitivity))};
+                           });
+  auto doc = ValueOrThrow(ReadYamlFile(catalogue_file));
+  ThrowIfError(store->Transact(
+      [&](store::Connection& tx) { return cat.Import(tx, doc, "bench").status(); }));
+  auto keys = ValueOrThrow(security::KeyRing::Open(*store, std::string(32, '\x42')));
+  auto res = ValueOrThrow(cat.GetResource(resource));
+
+  // (a) parse + validate
+  ingest::IngestOptions o;
+  o.resource = resource;
+  o.file_name = fs::path(file).filename().string();
+  double t = Now();
+  auto v = ValueOrThrow(
+      ingest::ValidateOnly(ValueOrThrow(ingest::OpenFileSource(file)), res, *registry, o));
+  double ta = Now() - t;
+  std::cout << fmt::format(
+      "(a) parse+validate: {} rows ({} accepted, {} quarantined) in {:.2f} s = {:.0f} MB/s, "
+      "{:.0f} rows/s (goal 300 MB/s)\n",
+      v.read, v.accepted, v.quarantined, ta, mb / ta, v.read / ta);
+
+  // (b) full ingest
+  ingest::Ingester ing(*store, *registry, cat, keys.get());
+  t = Now();
+  auto b = ValueOrThrow(ing.IngestFile(file, o));
+  double tb = Now() - t;
+  std::cout << fmt::format(
+      "(b) full ingest (SQLite, sealed L3/L4, blind indexes, quarantine, lineage): {} stored, {} "
+      "quarantined in {:.2f} s = {:.0f} MB/s, {:.0f} rows/s\n",
+      b.accepted, b.quarantined, tb, mb / tb, b.read / tb);
+  long rss = PeakRssMb();
+
+  // (c) the baseline, same file, same disk
+  fs::path base = dir / "baseline.db";
+  fs::remove(base);
+  std::string cmd =
+      fmt::format("sqlite3 '{}' '.mode csv' '.import {} t' 2>/dev/null", base.string(), file);
+  t = Now();
+  int rc = std::system(cmd.c_str());
+  double tc = Now() - t;
+  if (rc != 0) std::cout << "(c) sqlite3 .import failed (exit " << rc << ")\n";
+  std::cout << fmt::format(
+      "(c) sqlite3 .import (untyped table, no checks): {:.2f} s = {:.0f} MB/s\n", tc, mb / tc);
+  std::cout << fmt::format("ratio (b)/(c) = {:.2f} (goal <= 0.70); (a) vs (c) = {:.2f}\n", tb / tc,
+                           ta / tc);
+  std::cout << fmt::format("peak RSS: {} MB\n", rss);
+  fs::remove_all(dir);
+  return 0;
+}

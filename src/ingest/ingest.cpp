@@ -1,0 +1,909 @@
+#include "ingest/ingest.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "common/strings.hpp"
+#include "common/time.hpp"
+#include "common/yaml_json.hpp"
+#include "crypto/util.hpp"
+#include "standards/checks.hpp"
+
+namespace yishu::ingest {
+
+using catalogue::Field;
+using catalogue::Resource;
+
+std::optional<LoadMode> ParseLoadMode(std::string_view s) {
+  if (s == "append") return LoadMode::kAppend;
+  if (s == "upsert" || s == "incremental") return LoadMode::kUpsert;
+  if (s == "replace" || s == "full") return LoadMode::kReplace;
+  return std::nullopt;
+}
+
+std::string_view LoadModeName(LoadMode m) {
+  switch (m) {
+    case LoadMode::kAppend:
+      return "append";
+    case LoadMode::kUpsert:
+      return "upsert";
+    case LoadMode::kReplace:
+      return "replace";
+  }
+  return "?";
+}
+
+nlohmann::json ToJson(const Reason& r) {
+  nlohmann::json j = {{"rule", r.rule}, {"message", r.message}};
+  if (!r.field.empty()) {
+    j["field"] = r.field;
+    j["value"] = r.value;
+  }
+  return j;
+}
+
+nlohmann::json ToJson(const BatchResult& b) {
+  return {{"batch_id", b.batch_id},
+          {"resource", b.resource},
+          {"file", b.file},
+          {"status", b.status},
+          {"mode", b.mode},
+          {"encoding", b.encoding},
+          {"format", b.format},
+          {"sm3", b.sm3_hex},
+          {"read", b.read},
+          {"accepted", b.accepted},
+          {"quarantined", b.quarantined},
+          {"inserted", b.inserted},
+          {"updated", b.updated},
+          {"blank_lines", b.blank_lines},
+          {"bytes", b.bytes},
+          {"seconds", b.seconds},
+          {"reasons", b.reasons},
+          {"error", b.error}};
+}
+
+Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::path& path) {
+  YISHU_ASSIGN_OR_RETURN(auto doc, ReadYamlFile(path.string()));
+  if (!doc.is_object())
+    return Status::InvalidArgument(path.string() + ": a mapping file is {header: field}");
+  std::map<std::string, std::string> m;
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (!it.value().is_string())
+      return Status::InvalidArgument(
+          fmt::format("{}: the value of '{}' must be a field name", path.string(), it.key()));
+    m[it.key()] = it.value().get<std::string>();
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+namespace {
+
+std::string Sensitivity(const Field& f, const standards::Registry& reg) {
+  if (!f.sensitivity.empty()) return f.sensitivity;
+  if (!f.element.empty())
+    if (const auto* e = reg.FindElement(f.element))
+      return std::string(standards::SensitivityName(e->default_sensitivity));
+  return "L2";
+}
+
+bool IsIdentifierElement(std::string_view e) {
+  return e == "id_card" || e == "uscc" || e == "mobile" || e == "bank_card";
+}
+
+// Birth date digits from YYYY-MM-DD, YYYYMMDD, YYYY/M/D, YYYY年M月D日 …; false otherwise.
+bool ParseDateLoose(std::string_view s, int* y, int* m, int* d) {
+  int parts[3] = {0, 0, 0};
+  int idx = 0, digits = 0;
+  if (s.size() == 8 && IsAllDigits(s)) {
+    *y = std::stoi(std::string(s.substr(0, 4)));
+    *m = std::stoi(std::string(s.substr(4, 2)));
+    *d = std::stoi(std::string(s.substr(6, 2)));
+    return true;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = s[i];
+    if (c >= '0' && c <= '9') {
+      parts[idx] = parts[idx] * 10 + (c - '0');
+      ++digits;
+    } else if (digits > 0) {
+      if (++idx == 3) break;
+      digits = 0;
+    }
+  }
+  if (idx < 2 || (idx == 2 && digits == 0 && parts[2] == 0)) return false;
+  *y = parts[0], *m = parts[1], *d = parts[2];
+  return true;
+}
+
+}  // namespace
+
+struct Validator::Impl {
+  Resource resource;
+  const standards::Registry* reg = nullptr;
+  std::vector<int> col_of_field;                  // header column per field, -1 absent
+  std::vector<const standards::DataElement*> el;  // element per field (or by type)
+  std::vector<bool> required;
+  std::vector<bool> integer;
+  std::vector<int> ignored_cols;  // columns with an empty header name
+  std::vector<int> keys;          // key fields (a composite key has several)
+  // Cross-field rules: an identity number with the gender and birth date fields that describe
+  // the same person (paired by name prefix: male_id / male_birth; a lone id_number with
+  // gender and birth_date).
+  struct IdRule {
+    int id, gender, birth;
+  };
+  std::vector<IdRule> id_rules;
+  std::unordered_map<std::string, int64_t> seen;  // key value(s) -> first line
+  // The key of a record as one string (parts joined by U+001F), empty when a part is null.
+  std::string KeyOf(const std::vector<std::string_view>& values) const {
+    std::string k;
+    for (int i : keys) {
+      if (values[i].empty()) return {};
+      if (!k.empty()) k += '\x1f';
+      k.append(values[i]);
+    }
+    return k;
+  }
+};
+
+Validator::Validator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Validator::~Validator() = default;
+const Resource& Validator::resource() const {
+  return impl_->resource;
+}
+
+Result<std::unique_ptr<Validator>> Validator::Create(
+    const Resource& resource, const standards::Registry& reg,
+    const std::vector<std::string>& header, const std::map<std::string, std::string>& mapping) {
+  auto impl = std::make_unique<Impl>();
+  impl->resource = resource;
+  impl->reg = &reg;
+  const auto& fields = resource.fields;
+  impl->col_of_field.assign(fields.size(), -1);
+  std::vector<std::string> unknown, twice;
+  for (size_t c = 0; c < header.size(); ++c) {
+    std::string h(Trim(header[c]));
+    if (h.empty()) {
+      impl->ignored_cols.push_back(static_cast<int>(c));
+      continue;
+    }
+    std::string target;
+    if (auto it = mapping.find(h); it != mapping.end()) target = it->second;
+    int found = -1;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      if (!target.empty() ? f.name == target
+                          : (ToLowerAscii(h) == f.name || (!f.label.empty() && h == f.label))) {
+        found = static_cast<int>(i);
+        break;
+      }
+    }
+    if (found < 0) {
+      unknown.push_back(target.empty() ? h : h + " -> " + target);
+      continue;
+    }
+    if (impl->col_of_field[found] >= 0) twice.push_back(h);
+    impl->col_of_field[found] = static_cast<int>(c);
+  }
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const auto& f = fields[i];
+    bool req = !f.nullable || f.key;
+    impl->required.push_back(req);
+    if (req && impl->col_of_field[i] < 0) missing.push_back(f.name + " (" + f.label + ")");
+    const standards::DataElement* e = nullptr;
+    if (!f.element.empty()) e = reg.FindElement(f.element);
+    // A field without an element is still checked by its type (integer, date, ...).
+    if (!e && f.type != "string" && f.type != "enum") e = reg.FindElement(f.type);
+    impl->el.push_back(e);
+    impl->integer.push_back(f.type == "integer");
+    if (f.key) impl->keys.push_back(static_cast<int>(i));
+  }
+  {
+    auto find = [&](const std::string& name) {
+      for (size_t i = 0; i < fields.size(); ++i)
+        if (fields[i].name == name) return static_cast<int>(i);
+      return -1;
+    };
+    std::vector<int> ids;
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].element == "id_card") ids.push_back(static_cast<int>(i));
+    for (int id : ids) {
+      std::string n = fields[id].name, prefix;
+      for (std::string_view suf : {"id_number", "id_card", "id"})
+        if (n.size() >= suf.size() && n.compare(n.size() - suf.size(), suf.size(), suf) == 0) {
+          prefix = n.substr(0, n.size() - suf.size());
+          break;
+        }
+      Impl::IdRule r{id, find(prefix + "gender"), find(prefix + "birth_date")};
+      if (r.birth < 0) r.birth = find(prefix + "birth");
+      if (ids.size() == 1) {
+        if (r.gender < 0)
+          for (size_t i = 0; i < fields.size(); ++i)
+            if (fields[i].element == "gender") r.gender = static_cast<int>(i);
+        if (r.birth < 0) r.birth = find("birth_date");
+      }
+      if (r.gender >= 0 || r.birth >= 0) impl->id_rules.push_back(r);
+    }
+  }
+  if (!unknown.empty() || !missing.empty() || !twice.empty()) {
+    std::string msg = "the file's columns do not match resource " + resource.code + ":";
+    if (!unknown.empty())
+      msg += " unknown columns [" + Join(unknown, ", ") +
+             "] (map them to fields with a mapping file, --mapping);";
+    if (!missing.empty()) msg += " required fields missing [" + Join(missing, ", ") + "];";
+    if (!twice.empty()) msg += " fields given twice [" + Join(twice, ", ") + "];";
+    msg.pop_back();
+    return Status::InvalidArgument(
+        msg, {{"unknown", unknown}, {"missing", missing}, {"duplicate", twice}});
+  }
+  return std::unique_ptr<Validator>(new Validator(std::move(impl)));
+}
+
+void Validator::Check(const Record& r, std::vector<std::string_view>* values,
+                      std::vector<Reason>* reasons) {
+  auto& m = *impl_;
+  const auto& fields = m.resource.fields;
+  values->assign(fields.size(), std::string_view());
+  bool ragged = false;
+  for (const auto& p : r.problems) {
+    reasons->push_back({"", p.rule, "", p.message});
+    if (p.rule == "ragged_row" || p.rule == "unterminated_quote") ragged = true;
+  }
+  // Columns out of place: checking them by field would only add noise.
+  if (ragged) return;
+  for (int c : m.ignored_cols)
+    if (c < static_cast<int>(r.fields.size()) && !Trim(r.fields[c]).empty())
+      reasons->push_back({"", "unmapped_value", std::string(r.fields[c]),
+                          fmt::format("a value in column {} which has no header name", c + 1)});
+  for (size_t i = 0; i < fields.size(); ++i) {
+    int c = m.col_of_field[i];
+    if (c < 0 || c >= static_cast<int>(r.fields.size())) continue;
+    std::string_view v = r.fields[c];
+    if (Trim(v).empty()) {
+      if (m.required[i])
+        reasons->push_back(
+            {fields[i].name, "not_null", std::string(v), fields[i].label + " must not be empty"});
+      continue;
+    }
+    (*values)[i] = v;
+    if (m.el[i]) {
+      if (auto viol = m.reg->Validate(*m.el[i], v)) {
+        reasons->push_back({fields[i].name, viol->rule, std::string(v), viol->message});
+        continue;
+      }
+    }
+    if (m.integer[i]) {
+      int64_t n;
+      if (!ParseInt64(v, &n))
+        reasons->push_back({fields[i].name, "type", std::string(v), "not an integer"});
+    }
+  }
+  // Cross-field rules on the identity number (also when its check digit is wrong: the
+  // structure still says birth date and gender).
+  for (const auto& rule : m.id_rules) {
+    if ((*values)[rule.id].empty()) continue;
+    if (auto info = standards::ParseIdCard((*values)[rule.id])) {
+      if (rule.gender >= 0 && !(*values)[rule.gender].empty()) {
+        std::string_view g = (*values)[rule.gender];
+        int gv = (g == "1" || g == "男") ? 1 : (g == "2" || g == "女") ? 2 : 0;
+        if (gv && gv != info->gender)
+          reasons->push_back({fields[rule.gender].name, "gender_mismatch", std::string(g),
+                              fmt::format("gender disagrees with the identity number's 17th digit "
+                                          "({})",
+                                          info->gender == 1 ? "male" : "female")});
+      }
+      if (rule.birth >= 0 && !(*values)[rule.birth].empty()) {
+        std::string_view b = (*values)[rule.birth];
+        int y, mo, d;
+        if (ParseDateLoose(b, &y, &mo, &d) &&
+            (y != info->year || mo != info->month || d != info->day))
+          reasons->push_back({fields[rule.birth].name, "birth_date_mismatch", std::string(b),
+                              fmt::format("birth date disagrees with the identity number "
+                                          "({:04d}-{:02d}-{:02d})",
+                                          info->year, info->month, info->day)});
+      }
+    }
+  }
+  if (!m.keys.empty()) {
+    std::string k = m.KeyOf(*values);
+    if (!k.empty())
+      if (auto it = m.seen.find(k); it != m.seen.end())
+        reasons->push_back({fields[m.keys[0]].name, "duplicate_key",
+                            std::string((*values)[m.keys[0]]),
+                            fmt::format("the key was already delivered on line {}", it->second)});
+  }
+}
+
+void Validator::Remember(const std::vector<std::string_view>& values, int64_t line) {
+  auto& m = *impl_;
+  if (m.keys.empty()) return;
+  std::string k = m.KeyOf(values);
+  if (!k.empty()) m.seen.emplace(std::move(k), line);
+}
+
+Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const Resource& resource,
+                                 const standards::Registry& registry, const IngestOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  YISHU_ASSIGN_OR_RETURN(auto reader, OpenReader(std::move(source), o.file_name, o.reader));
+  YISHU_ASSIGN_OR_RETURN(auto v,
+                         Validator::Create(resource, registry, reader->header(), o.mapping));
+  BatchResult b;
+  Record r;
+  std::vector<std::string_view> values;
+  std::vector<Reason> reasons;
+  for (;;) {
+    YISHU_ASSIGN_OR_RETURN(bool got, reader->Next(&r));
+    if (!got) break;
+    ++b.read;
+    reasons.clear();
+    v->Check(r, &values, &reasons);
+    if (reasons.empty()) {
+      ++b.accepted;
+      v->Remember(values, r.line);
+    } else {
+      ++b.quarantined;
+      for (const auto& x : reasons) ++b.reasons[x.rule];
+    }
+  }
+  b.encoding = reader->encoding();
+  b.format = reader->format();
+  b.bytes = reader->bytes_read();
+  b.sm3_hex = crypto::ToHex(reader->sm3());
+  b.status = "validated";
+  b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage
+
+std::vector<store::Migration> IngestMigrations() {
+  return {{"ingest", 1, "batches, quarantine, record ids",
+           R"sql(
+CREATE TABLE ingest_batches (
+  id {{pk}},
+  resource TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  sm3 TEXT NOT NULL DEFAULT '',
+  encoding TEXT NOT NULL DEFAULT '',
+  format TEXT NOT NULL DEFAULT '',
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  read_count BIGINT NOT NULL DEFAULT 0,
+  accepted BIGINT NOT NULL DEFAULT 0,
+  quarantined BIGINT NOT NULL DEFAULT 0,
+  inserted BIGINT NOT NULL DEFAULT 0,
+  updated BIGINT NOT NULL DEFAULT 0,
+  bytes BIGINT NOT NULL DEFAULT 0,
+  received_at TEXT NOT NULL,
+  started_ms BIGINT NOT NULL,
+  finished_ms BIGINT NOT NULL DEFAULT 0,
+  actor TEXT NOT NULL,
+  reasons TEXT NOT NULL DEFAULT '{}',
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX ingest_batches_resource ON ingest_batches(resource, id);
+CREATE TABLE ingest_quarantine (
+  id {{pk}},
+  batch_id BIGINT NOT NULL,
+  line BIGINT NOT NULL,
+  raw {{blob}} NOT NULL,
+  reasons TEXT NOT NULL
+);
+CREATE INDEX ingest_quarantine_batch ON ingest_quarantine(batch_id, line);
+CREATE TABLE ingest_ids (
+  resource TEXT PRIMARY KEY,
+  last_id BIGINT NOT NULL
+);
+)sql"}};
+}
+
+std::string Ingester::TableName(std::string_view resource) {
+  return "r_" + ToLowerAscii(resource);
+}
+
+Ingester::Ingester(store::Store& store, const standards::Registry& registry,
+                   catalogue::Catalogue& cat, security::KeyRing* keys)
+    : store_(store), registry_(registry), catalogue_(cat), keys_(keys) {}
+
+namespace {
+
+// How each catalogue field is stored.
+struct ColumnPlan {
+  std::string name;
+  bool sealed = false;
+  bool bidx = false;
+  bool integer = false;
+  std::string bidx_domain;
+};
+
+std::vector<ColumnPlan> PlanColumns(const Resource& r, const standards::Registry& reg) {
+  std::vector<ColumnPlan> plan;
+  for (const auto& f : r.fields) {
+    ColumnPlan c;
+    c.name = f.name;
+    std::string s = Sensitivity(f, reg);
+    c.sealed = s == "L3" || s == "L4";
+    c.bidx = c.sealed && (IsIdentifierElement(f.element) || f.key);
+    c.integer = f.type == "integer";
+    c.bidx_domain = f.element.empty() ? "field:" + r.code + "." + f.name : f.element;
+    plan.push_back(c);
+  }
+  return plan;
+}
+
+std::string SqlType(const Field& f) {
+  if (f.type == "integer") return "BIGINT";
+  if (f.type == "decimal") return "NUMERIC";
+  return "TEXT";
+}
+
+int64_t Elapsed(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
+      .count();
+}
+
+}  // namespace
+
+Status Ingester::EnsureTable(const Resource& r) {
+  auto plan = PlanColumns(r, registry_);
+  std::string t = TableName(r.code);
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + t +
+                    " (_id BIGINT PRIMARY KEY, _batch BIGINT NOT NULL, _line BIGINT NOT NULL";
+  for (size_t i = 0; i < plan.size(); ++i) {
+    sql += ", " + plan[i].name + " " + (plan[i].sealed ? "{{blob}}" : SqlType(r.fields[i]));
+    if (plan[i].bidx) sql += ", " + plan[i].name + "__bidx {{blob}}";
+  }
+  sql += ");\n";
+  std::vector<std::string> key_cols;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    std::string col = plan[i].bidx ? plan[i].name + "__bidx" : plan[i].name;
+    if (r.fields[i].key)
+      key_cols.push_back(col);
+    else if (plan[i].bidx)
+      sql += "CREATE INDEX IF NOT EXISTS " + t + "__" + col + " ON " + t + "(" + col + ");\n";
+  }
+  if (!key_cols.empty())
+    sql += "CREATE UNIQUE INDEX IF NOT EXISTS " + t + "__key ON " + t + "(" + Join(key_cols, ", ") +
+           ");\n";
+  auto conn = store_.Acquire();
+  // A catalogue change may have added fields since the table was made: add their columns.
+  YISHU_RETURN_IF_ERROR(conn->ExecScript(store::RenderDdl(sql, store_.dialect())));
+  YISHU_ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT * FROM " + t + " WHERE 1 = 0"));
+  (void)rows;
+  return Status::Ok();
+}
+
+namespace {
+
+// One accepted row waiting for its transaction: values copied out of the reader's buffer.
+struct PendingRow {
+  int64_t line;
+  std::vector<std::optional<std::string>> values;
+  std::string raw;  // kept only when the row may still be refused (append onto stored keys)
+};
+struct PendingBad {
+  int64_t line;
+  std::string raw;
+  std::string reasons;
+};
+
+}  // namespace
+
+Result<BatchResult> Ingester::IngestFile(const std::filesystem::path& path, IngestOptions o) {
+  if (o.file_name.empty()) o.file_name = path.filename().string();
+  YISHU_ASSIGN_OR_RETURN(auto src, OpenFileSource(path));
+  return Ingest(std::move(src), o);
+}
+
+Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const IngestOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  YISHU_ASSIGN_OR_RETURN(Resource res, catalogue_.GetResource(o.resource));
+  auto plan = PlanColumns(res, registry_);
+  bool any_sealed = false;
+  for (const auto& c : plan) any_sealed |= c.sealed;
+  std::unique_ptr<security::FieldProtector> protector;
+  if (any_sealed) {
+    if (!keys_)
+      return Status::FailedPrecondition(
+          "resource " + res.code + " has L3/L4 fields and encryption at rest is not available");
+    YISHU_ASSIGN_OR_RETURN(protector, keys_->ForResource(res.code));
+    // The blind-index key is created on first use with a write of its own: make sure that
+    // happens now, not inside one of our write transactions (SQLite would wait on itself).
+    (void)protector->BlindIndex("ingest.warmup", "");
+  }
+  YISHU_RETURN_IF_ERROR(EnsureTable(res));
+  const std::string table = TableName(res.code);
+
+  BatchResult b;
+  b.resource = res.code;
+  b.file = o.file_name;
+  b.mode = std::string(LoadModeName(o.mode));
+  int64_t started = NowMillis();
+  YISHU_ASSIGN_OR_RETURN(
+      b.batch_id, store_.Acquire()->InsertReturningId(
+                      "INSERT INTO ingest_batches (resource, file_name, mode, status, received_at, "
+                      "started_ms, actor) VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING id",
+                      {res.code, o.file_name, b.mode, FormatRfc3339(started), started, o.actor}));
+
+  auto fail = [&](const Status& s) -> Status {
+    b.status = "failed";
+    b.error = s.message();
+    (void)store_.Exec(
+        "UPDATE ingest_batches SET status = 'failed', error = ?, finished_ms = ?, read_count = "
+        "?, "
+        "accepted = ?, quarantined = ? WHERE id = ?",
+        {s.message(), NowMillis(), b.read, b.accepted, b.quarantined, b.batch_id});
+    return s;
+  };
+
+  auto opened = OpenReader(std::move(source), o.file_name, o.reader);
+  if (!opened.ok()) return fail(opened.status());
+  auto reader = std::move(opened).value();
+  b.encoding = reader->encoding();
+  b.format = reader->format();
+  auto validator = Validator::Create(res, registry_, reader->header(), o.mapping);
+  if (!validator.ok()) return fail(validator.status());
+  auto& v = *validator.value();
+
+  // Whether stored keys can collide with this batch's.
+  std::vector<int> keys;
+  for (size_t i = 0; i < res.fields.size(); ++i)
+    if (res.fields[i].key) keys.push_back(static_cast<int>(i));
+  bool table_empty = true;
+  {
+    auto any = store_.Query("SELECT _id FROM " + table + " LIMIT 1");
+    if (!any.ok()) return fail(any.status());
+    table_empty = any->empty();
+  }
+  if (o.mode == LoadMode::kReplace && !table_empty) {
+    auto s = store_.Exec("DELETE FROM " + table);
+    if (!s.ok()) return fail(s.status());
+    table_empty = true;
+  }
+
+  // The INSERT for k rows.
+  std::string cols = "_id, _batch, _line";
+  int per_row = 3;
+  for (const auto& c : plan) {
+    cols += ", " + c.name;
+    ++per_row;
+    if (c.bidx) {
+      cols += ", " + c.name + "__bidx";
+      ++per_row;
+    }
+  }
+  std::string one = "(?";
+  for (int i = 1; i < per_row; ++i) one += ", ?";
+  one += ")";
+  std::string upsert_tail;
+  if (o.mode == LoadMode::kUpsert) {
+    upsert_tail =
+        " ON CONFLICT (_id) DO UPDATE SET _batch = excluded._batch, _line = "
+        "excluded._line";
+    for (const auto& c : plan) {
+      upsert_tail += ", " + c.name + " = excluded." + c.name;
+      if (c.bidx) upsert_tail += ", " + c.name + "__bidx = excluded." + c.name + "__bidx";
+    }
+  }
+  const int kMulti = std::max(1, std::min(64, 30000 / per_row));
+  auto insert_sql = [&](int k) {
+    std::string sql = "INSERT INTO " + table + " (" + cols + ") VALUES " + one;
+    for (int i = 1; i < k; ++i) sql += ", " + one;
+    return sql + upsert_tail;
+  };
+  const std::string multi_sql = insert_sql(kMulti), single_sql = insert_sql(1);
+  // Finds a stored record by key (blind indexes for sealed key parts).
+  std::string key_lookup;
+  if (!keys.empty()) {
+    key_lookup = "SELECT _id FROM " + table + " WHERE ";
+    for (size_t k = 0; k < keys.size(); ++k) {
+      const auto& c = plan[keys[k]];
+      key_lookup += (k ? " AND " : "") + (c.bidx ? c.name + "__bidx" : c.name) + " = ?";
+    }
+  }
+  auto blind = [&](size_t f, const std::string& v) {
+    return protector->BlindIndex(plan[f].bidx_domain,
+                                 security::NormalizeForIndex(res.fields[f].element, v));
+  };
+
+  std::vector<PendingRow> rows;
+  std::vector<PendingBad> bad;
+  store::Params params;
+  std::string sealed, bidx_norm;
+  int64_t committed_read = 0;
+
+  // Seals, stores and counts one chunk in one transaction.
+  auto flush = [&]() -> Status {
+    const int64_t n = static_cast<int64_t>(rows.size());
+    // Record ids: reserved before sealing so the associated data binds them.
+    int64_t first_id = 0;
+    if (n > 0) {
+      YISHU_RETURN_IF_ERROR(store_.Transact([&](store::Connection& c) -> Status {
+        YISHU_ASSIGN_OR_RETURN(
+            auto row, c.QueryOne("INSERT INTO ingest_ids (resource, last_id) VALUES (?, ?) ON "
+                                 "CONFLICT (resource) DO UPDATE SET last_id = ingest_ids.last_id "
+                                 "+ excluded.last_id RETURNING last_id",
+                                 {res.code, n}));
+        first_id = row.Int(0) - n + 1;
+        return Status::Ok();
+      }));
+    }
+    std::vector<int64_t> ids(n);
+    for (int64_t i = 0; i < n; ++i) ids[i] = first_id + i;
+    int64_t inserted = 0, updated = 0;
+    std::vector<PendingBad> refused;  // keys already stored (append)
+    Status s = store_.Transact([&](store::Connection& c) -> Status {
+      // The body may run again when the store retries: start from scratch each time.
+      inserted = updated = 0;
+      refused.clear();
+      std::vector<char> keep(n, 1);
+      // Stored keys: reuse the stored record id (upsert) or refuse the row (append).
+      if (!table_empty && !keys.empty()) {
+        store::Params kp;
+        for (int64_t i = 0; i < n; ++i) {
+          kp.clear();
+          for (int k : keys) {
+            const auto& kv = *rows[i].values[k];  // accepted rows have every key part
+            if (plan[k].bidx)
+              kp.emplace_back(store::Blob{blind(k, kv)});
+            else
+              kp.emplace_back(kv);
+          }
+          YISHU_ASSIGN_OR_RETURN(auto found, c.Query(key_lookup, kp));
+          if (found.empty()) continue;
+          if (o.mode == LoadMode::kUpsert) {
+            ids[i] = found[0].Int(0);
+            ++updated;
+          } else {
+            keep[i] = 0;
+            Reason r{res.fields[keys[0]].name, "duplicate_key_in_table", *rows[i].values[keys[0]],
+                     fmt::format("record {} already has this key", found[0].Int(0))};
+            nlohmann::json reasons = nlohmann::json::array({ToJson(r)});
+            refused.push_back(
+                {rows[i].line, rows[i].raw,
+                 reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+          }
+        }
+      }
+      // Rows in statements of kMulti.
+      int in_stmt = 0;
+      auto emit = [&](bool last) -> Status {
+        if (in_stmt == 0) return Status::Ok();
+        if (in_stmt == kMulti) {
+          YISHU_RETURN_IF_ERROR(c.Exec(multi_sql, params).status());
+        } else {
+          // The remainder row by row (one SQL text each, so prepared statements are reused).
+          store::Params p1;
+          for (int r = 0; r < in_stmt; ++r) {
+            p1.assign(params.begin() + r * per_row, params.begin() + (r + 1) * per_row);
+            YISHU_RETURN_IF_ERROR(c.Exec(single_sql, p1).status());
+          }
+        }
+        params.clear();
+        in_stmt = 0;
+        return Status::Ok();
+      };
+      params.clear();
+      for (int64_t i = 0; i < n; ++i) {
+        if (!keep[i]) continue;
+        params.emplace_back(ids[i]);
+        params.emplace_back(b.batch_id);
+        params.emplace_back(rows[i].line);
+        for (size_t f = 0; f < plan.size(); ++f) {
+          const auto& val = rows[i].values[f];
+          if (!val) {
+            params.emplace_back();
+            if (plan[f].bidx) params.emplace_back();
+            continue;
+          }
+          if (plan[f].sealed) {
+            YISHU_RETURN_IF_ERROR(protector->Seal(ids[i], plan[f].name, *val, &sealed));
+            params.emplace_back(store::Blob{sealed});
+            if (plan[f].bidx) params.emplace_back(store::Blob{blind(f, *val)});
+          } else if (plan[f].integer) {
+            int64_t x = 0;
+            ParseInt64(*val, &x);
+            params.emplace_back(x);
+          } else {
+            params.emplace_back(*val);
+          }
+        }
+        ++inserted;
+        if (++in_stmt == kMulti) YISHU_RETURN_IF_ERROR(emit(false));
+      }
+      YISHU_RETURN_IF_ERROR(emit(true));
+      for (const auto* list : {&bad, &refused})
+        for (const auto& q : *list)
+          YISHU_RETURN_IF_ERROR(
+              c.Exec("INSERT INTO ingest_quarantine (batch_id, line, raw, reasons) "
+                     "VALUES (?, ?, ?, ?)",
+                     {b.batch_id, q.line, store::Blob{q.raw}, q.reasons})
+                  .status());
+      int64_t acc = b.accepted + inserted;
+      int64_t quar = b.quarantined + static_cast<int64_t>(bad.size() + refused.size());
+      YISHU_RETURN_IF_ERROR(
+          c.Exec("UPDATE ingest_batches SET read_count = ?, accepted = ?, quarantined = ? WHERE "
+                 "id = ?",
+                 {b.read, acc, quar, b.batch_id})
+              .status());
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    b.inserted += inserted - updated;
+    b.updated += updated;
+    b.accepted += inserted;
+    b.quarantined += static_cast<int64_t>(bad.size() + refused.size());
+    if (!refused.empty()) b.reasons["duplicate_key_in_table"] += refused.size();
+    committed_read = b.read;
+    rows.clear();
+    bad.clear();
+    // The invariant, after every transaction: nothing read is lost.
+    if (b.accepted + b.quarantined != committed_read)
+      return Status::Internal(
+          fmt::format("batch {}: accepted {} + quarantined {} != read {} — the batch is failed",
+                      b.batch_id, b.accepted, b.quarantined, committed_read));
+    if (o.progress)
+      o.progress({b.read, reader->bytes_read(), reader->bytes_total(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    return Status::Ok();
+  };
+
+  Record r;
+  std::vector<std::string_view> values;
+  std::vector<Reason> reasons;
+  for (;;) {
+    auto got = reader->Next(&r);
+    if (!got.ok()) {
+      // The rest of the file is unreadable: keep what was read, fail the batch loudly.
+      (void)flush();
+      return fail(got.status());
+    }
+    if (!*got) break;
+    ++b.read;
+    reasons.clear();
+    v.Check(r, &values, &reasons);
+    if (reasons.empty()) {
+      v.Remember(values, r.line);
+      PendingRow row{r.line, {}, {}};
+      if (o.mode == LoadMode::kAppend && !table_empty) row.raw = std::string(r.raw);
+      row.values.reserve(values.size());
+      for (auto x : values)
+        row.values.push_back(x.empty() ? std::nullopt : std::optional<std::string>(x));
+      rows.push_back(std::move(row));
+    } else {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& x : reasons) {
+        j.push_back(ToJson(x));
+        ++b.reasons[x.rule];
+      }
+      bad.push_back({r.line, std::string(r.raw),
+                     j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    }
+    if (static_cast<int>(rows.size() + bad.size()) >= o.rows_per_transaction) {
+      Status s = flush();
+      if (!s.ok()) return fail(s);
+    }
+  }
+  Status s = flush();
+  if (!s.ok()) return fail(s);
+  b.blank_lines = reader->blank_lines();
+  b.bytes = reader->bytes_read();
+  b.sm3_hex = crypto::ToHex(reader->sm3());
+  b.status = "completed";
+  b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto done = store_.Exec(
+      "UPDATE ingest_batches SET status = 'completed', sm3 = ?, encoding = ?, format = ?, "
+      "read_count = ?, accepted = ?, quarantined = ?, inserted = ?, updated = ?, bytes = ?, "
+      "finished_ms = ?, reasons = ? WHERE id = ?",
+      {b.sm3_hex, b.encoding, b.format, b.read, b.accepted, b.quarantined, b.inserted, b.updated,
+       b.bytes, NowMillis(), nlohmann::json(b.reasons).dump(), b.batch_id});
+  if (!done.ok()) return fail(done.status());
+  (void)Elapsed;
+  return b;
+}
+
+namespace {
+
+nlohmann::json BatchJson(const store::Row& r) {
+  nlohmann::json reasons = nlohmann::json::parse(r["reasons"].AsText("{}"), nullptr, false);
+  return {{"id", r["id"].AsInt()},
+          {"resource", r["resource"].AsText()},
+          {"file", r["file_name"].AsText()},
+          {"sm3", r["sm3"].AsText()},
+          {"encoding", r["encoding"].AsText()},
+          {"format", r["format"].AsText()},
+          {"mode", r["mode"].AsText()},
+          {"status", r["status"].AsText()},
+          {"read", r["read_count"].AsInt()},
+          {"accepted", r["accepted"].AsInt()},
+          {"quarantined", r["quarantined"].AsInt()},
+          {"inserted", r["inserted"].AsInt()},
+          {"updated", r["updated"].AsInt()},
+          {"bytes", r["bytes"].AsInt()},
+          {"received_at", r["received_at"].AsText()},
+          {"duration_ms",
+           r["finished_ms"].AsInt() ? r["finished_ms"].AsInt() - r["started_ms"].AsInt() : 0},
+          {"actor", r["actor"].AsText()},
+          {"reasons", reasons.is_discarded() ? nlohmann::json::object() : reasons},
+          {"error", r["error"].AsText()}};
+}
+
+}  // namespace
+
+Result<nlohmann::json> Ingester::GetBatch(int64_t batch_id) {
+  auto row = store_.QueryOne("SELECT * FROM ingest_batches WHERE id = ?", {batch_id});
+  if (!row.ok()) {
+    if (row.status().code() == ErrorCode::kNotFound)
+      return Status::NotFound(fmt::format("batch {} does not exist", batch_id));
+    return row.status();
+  }
+  return BatchJson(*row);
+}
+
+Result<nlohmann::json> Ingester::ListBatches(const std::string& resource, int64_t limit) {
+  YISHU_ASSIGN_OR_RETURN(auto rows, store_.Query("SELECT * FROM ingest_batches WHERE resource = ? "
+                                                 "ORDER BY id DESC LIMIT ?",
+                                                 {resource, limit}));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : rows) items.push_back(BatchJson(r));
+  return nlohmann::json{{"items", items}, {"total", items.size()}};
+}
+
+Result<nlohmann::json> Ingester::Quarantine(int64_t batch_id, int64_t page, int64_t page_size) {
+  YISHU_ASSIGN_OR_RETURN(auto batch, GetBatch(batch_id));
+  YISHU_ASSIGN_OR_RETURN(
+      auto rows, store_.Query("SELECT line, raw, reasons FROM ingest_quarantine WHERE batch_id = ? "
+                              "ORDER BY line, id LIMIT ? OFFSET ?",
+                              {batch_id, page_size, (page - 1) * page_size}));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : rows) {
+    const std::string& raw = r[1].AsBytes();
+    nlohmann::json reasons = nlohmann::json::parse(r.Text(2), nullptr, false);
+    nlohmann::json item = {{"line", r.Int(0)}, {"reasons", reasons}};
+    // Raw bytes as given; when they are not text (bad encoding, NUL), also as hex.
+    if (Utf8Ok(raw) && raw.find('\0') == std::string::npos) {
+      item["raw"] = raw;
+    } else {
+      item["raw"] =
+          nlohmann::json(raw).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      item["raw_hex"] = crypto::ToHex(raw);
+    }
+    items.push_back(std::move(item));
+  }
+  return nlohmann::json{{"batch_id", batch_id},          {"resource", batch["resource"]},
+                        {"file", batch["file"]},         {"items", items},
+                        {"total", batch["quarantined"]}, {"page", page},
+                        {"page_size", page_size}};
+}
+
+Result<Lineage> Ingester::TraceRecord(const std::string& resource, int64_t record_id) {
+  auto row = store_.QueryOne("SELECT t._batch, t._line, b.file_name, b.sm3, b.received_at FROM " +
+                                 TableName(resource) +
+                                 " t JOIN ingest_batches b ON b.id = t._batch WHERE t._id = ?",
+                             {record_id});
+  if (!row.ok()) {
+    if (row.status().code() == ErrorCode::kNotFound)
+      return Status::NotFound(fmt::format("resource {} has no record {}", resource, record_id));
+    return row.status();
+  }
+  Lineage l;
+  l.resource = resource;
+  l.batch_id = row->Int(0);
+  l.line = row->Int(1);
+  l.file = row->Text(2);
+  l.sm3_hex = row->Text(3);
+  l.received_at = row->Text(4);
+  return l;
+}
+
+}  // namespace yishu::ingest

@@ -1,0 +1,152 @@
+// Collection (归集): a delivered file becomes a batch. Records are read (reader.hpp), their
+// columns mapped to the resource's catalogue fields, validated against the data element
+// standards and the resource's rules, and either stored in the resource's table or kept in
+// quarantine with every reason and the raw line.
+//
+// Contracts:
+//  - accepted + quarantined = read for every batch, checked after every transaction; a
+//    violation fails the batch (status "failed") instead of being reported as success.
+//  - Values are stored as given, never repaired; a value that does not conform is quarantined.
+//  - Storage: one table per resource, r_<lowercase code>, with `_id` (allocated here before
+//    sealing, so the ciphertext's associated data binds it), `_batch`, `_line`, and one column
+//    per field. Fields at L3/L4 are sealed (security::FieldProtector) into BLOB columns; sealed
+//    identifiers (id_card, uscc, mobile, bank_card) and a sealed key field get a
+//    `<field>__bidx` blind-index column with an index. No plaintext of a sealed field reaches
+//    the resource table.
+//  - Lineage: each stored record names its batch and line; the batch names the file and its
+//    SM3 (TraceRecord).
+//  - Quarantined rows hold the raw line and the offending values as given, so the provider can
+//    fix them; this table is readable only by the provider and platform operators.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalogue/catalogue.hpp"
+#include "common/status.hpp"
+#include "ingest/reader.hpp"
+#include "security/field_protection.hpp"
+#include "standards/registry.hpp"
+#include "store/migrations.hpp"
+#include "store/store.hpp"
+
+namespace yishu::ingest {
+
+// append: new records only (a key already stored is quarantined); upsert: incremental, a
+// stored key is updated in place; replace: full load, the resource's rows are replaced.
+enum class LoadMode { kAppend, kUpsert, kReplace };
+std::optional<LoadMode> ParseLoadMode(std::string_view s);
+std::string_view LoadModeName(LoadMode m);
+
+struct Progress {
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  int64_t total_bytes = -1;  // -1 unknown
+  double seconds = 0;
+};
+
+struct IngestOptions {
+  std::string resource;   // catalogue code
+  std::string file_name;  // as recorded in the batch (the base name of the file)
+  LoadMode mode = LoadMode::kUpsert;
+  std::map<std::string, std::string> mapping;  // header -> field name (beyond names and labels)
+  ReaderOptions reader;
+  std::string actor = "system";
+  int rows_per_transaction = 4000;
+  std::function<void(const Progress&)> progress;
+};
+
+struct Reason {
+  std::string field;  // empty for record-level problems
+  std::string rule;
+  std::string value;
+  std::string message;
+};
+nlohmann::json ToJson(const Reason& r);
+
+struct BatchResult {
+  int64_t batch_id = 0;
+  std::string resource, file, status, encoding, format, sm3_hex, mode;
+  int64_t read = 0, accepted = 0, quarantined = 0, inserted = 0, updated = 0;
+  int64_t blank_lines = 0, bytes = 0;
+  double seconds = 0;
+  std::map<std::string, int64_t> reasons;  // rule -> count
+  std::string error;                       // when status is "failed"
+};
+nlohmann::json ToJson(const BatchResult& b);
+
+struct Lineage {
+  int64_t batch_id = 0;
+  std::string resource, file, sm3_hex, received_at;
+  int64_t line = 0;
+};
+
+// Header → field mapping from a YAML file {header: field}.
+Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::path& path);
+
+// Validates records of one resource (no store): mapping, element and type checks, not-null,
+// unique key within the batch, cross-field rules. Reusable by the benchmark.
+class Validator {
+ public:
+  static Result<std::unique_ptr<Validator>> Create(
+      const catalogue::Resource& resource, const standards::Registry& registry,
+      const std::vector<std::string>& header, const std::map<std::string, std::string>& mapping);
+  ~Validator();
+  // Checks one record; appends every reason to `reasons` (empty = accepted). `values` gets the
+  // value of each catalogue field (in resource.fields order; empty = null).
+  void Check(const Record& r, std::vector<std::string_view>* values, std::vector<Reason>* reasons);
+  // The key of an accepted record is remembered (for duplicate detection within the batch).
+  void Remember(const std::vector<std::string_view>& values, int64_t line);
+  const catalogue::Resource& resource() const;
+
+ private:
+  struct Impl;
+  explicit Validator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a whole file through the validator without storing: {read, accepted, quarantined}.
+Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const catalogue::Resource& r,
+                                 const standards::Registry& registry, const IngestOptions& o);
+
+class Ingester {
+ public:
+  // `keys` seals sensitive fields; required for resources that have any (FailedPrecondition
+  // otherwise: sensitive data is never stored in the clear).
+  Ingester(store::Store& store, const standards::Registry& registry, catalogue::Catalogue& cat,
+           security::KeyRing* keys);
+
+  // Ingests one file as one batch. An error Status means the file could not be read at all
+  // (no batch counts to report) or the store failed; the batch row then says "failed".
+  Result<BatchResult> Ingest(std::unique_ptr<ByteSource> source, const IngestOptions& options);
+  Result<BatchResult> IngestFile(const std::filesystem::path& path, IngestOptions options);
+
+  Result<nlohmann::json> GetBatch(int64_t batch_id);
+  // Newest first.
+  Result<nlohmann::json> ListBatches(const std::string& resource, int64_t limit = 100);
+  // {items: [{line, raw, reasons}], total, page, page_size}
+  Result<nlohmann::json> Quarantine(int64_t batch_id, int64_t page = 1, int64_t page_size = 100);
+  Result<Lineage> TraceRecord(const std::string& resource, int64_t record_id);
+
+  // The table name of a resource: r_<lowercase code>.
+  static std::string TableName(std::string_view resource);
+
+ private:
+  Status EnsureTable(const catalogue::Resource& r);
+  store::Store& store_;
+  const standards::Registry& registry_;
+  catalogue::Catalogue& catalogue_;
+  security::KeyRing* keys_;
+};
+
+// Tables of module "ingest": ingest_batches, ingest_quarantine, ingest_ids.
+std::vector<store::Migration> IngestMigrations();
+
+}  // namespace yishu::ingest

@@ -1,0 +1,580 @@
+// Tests of collection: readers on the csv-edge corpus and hostile inputs, validation, and the
+// store path (tables, sealing, quarantine, lineage) on SQLite and PostgreSQL with the demo
+// district's delivered files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "common/strings.hpp"
+#include "common/yaml_json.hpp"
+#include "demo/demo.hpp"
+#include "ingest/ingest.hpp"
+#include "platform/platform.hpp"
+#include "security/field_protection.hpp"
+#include "standards/csv_reader.hpp"
+#include "store/testing.hpp"
+
+namespace yishu::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+using store::testing::Backends;
+
+const fs::path kEdge = fs::path(YISHU_SHARED_DIR) / "data" / "csv-edge";
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct Parsed {
+  Status status;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<int64_t> lines;
+  std::vector<std::vector<std::string>> problems;
+  std::vector<std::string> raws;
+  std::string encoding;
+  int64_t blank = 0;
+};
+
+Parsed ParseBytes(std::string_view bytes, std::string name = "x.csv", ReaderOptions o = {}) {
+  Parsed out;
+  auto r = OpenReader(MemorySource(bytes), name, o);
+  if (!r.ok()) {
+    out.status = r.status();
+    return out;
+  }
+  auto& reader = **r;
+  out.header = reader.header();
+  out.encoding = reader.encoding();
+  Record rec;
+  for (;;) {
+    auto got = reader.Next(&rec);
+    if (!got.ok()) {
+      out.status = got.status();
+      return out;
+    }
+    if (!*got) break;
+    std::vector<std::string> f(rec.fields.begin(), rec.fields.end());
+    out.rows.push_back(f);
+    out.lines.push_back(rec.line);
+    out.raws.emplace_back(rec.raw);
+    std::vector<std::string> pr;
+    for (const auto& p : rec.problems) pr.push_back(p.rule);
+    out.problems.push_back(pr);
+  }
+  out.blank = reader.blank_lines();
+  return out;
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers
+
+TEST(CsvReader, CsvSpectrumMatchesExpectedJson) {
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator(kEdge / "csvs")) {
+    std::string stem = e.path().stem().string();
+    auto expected = nlohmann::json::parse(Slurp(kEdge / "json" / (stem + ".json")));
+    std::string bytes = Slurp(e.path());
+    // Every buffer size gives the same records (refill and growth at every boundary).
+    for (size_t buf : {size_t{1} << 20, size_t{3}, size_t{7}, size_t{16}}) {
+      ReaderOptions o;
+      o.buffer_bytes = buf;
+      Parsed p = ParseBytes(bytes, e.path().filename().string(), o);
+      ASSERT_TRUE(p.status.ok()) << stem << ": " << p.status.ToString();
+      if (stem == "location_coordinates") {
+        // Bare quotes inside unquoted fields: kept as given and flagged (strict RFC 4180).
+        ASSERT_EQ(p.rows.size(), 1u) << stem;
+        EXPECT_TRUE(Has(p.problems[0], "bare_quote"));
+        continue;
+      }
+      ASSERT_EQ(p.rows.size(), expected.size()) << stem << " buf " << buf;
+      for (size_t i = 0; i < p.rows.size(); ++i) {
+        EXPECT_TRUE(p.problems[i].empty()) << stem << " row " << i;
+        for (size_t c = 0; c < p.header.size(); ++c)
+          EXPECT_EQ(p.rows[i][c], expected[i][p.header[c]].get<std::string>())
+              << stem << " row " << i << " col " << p.header[c] << " buf " << buf;
+      }
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 12);
+}
+
+TEST(CsvReader, SyntheticEdgeCases) {
+  auto parse = [](const char* name) { return ParseBytes(Slurp(kEdge / "synthetic" / name), name); };
+  {
+    auto p = parse("utf8_bom.csv");
+    ASSERT_TRUE(p.status.ok());
+    EXPECT_EQ(p.header[0], "姓名");
+    EXPECT_EQ(p.rows.size(), 1u);
+  }
+  for (const char* gb : {"gbk.csv", "gb18030_ext_a.csv"}) {
+    auto p = parse(gb);
+    ASSERT_TRUE(p.status.ok()) << gb;
+    EXPECT_EQ(p.encoding, "GB18030") << gb;
+    ASSERT_EQ(p.rows.size(), 1u) << gb;
+    EXPECT_TRUE(p.problems[0].empty()) << gb;
+    for (const auto& h : p.header) EXPECT_TRUE(Utf8Ok(h));
+    for (const auto& f : p.rows[0]) EXPECT_TRUE(Utf8Ok(f)) << gb;
+  }
+  {
+    auto p = parse("gb18030_ext_a.csv");
+    bool found = false;
+    for (const auto& f : p.rows[0]) found |= f.find("䶮") != std::string::npos;
+    EXPECT_TRUE(found) << "U+4DAE decoded";
+  }
+  {
+    auto p = parse("unterminated_quote.csv");
+    ASSERT_TRUE(p.status.ok());
+    ASSERT_FALSE(p.rows.empty());
+    bool flagged = false;
+    for (size_t i = 0; i < p.rows.size(); ++i)
+      if (Has(p.problems[i], "unterminated_quote")) {
+        flagged = true;
+        EXPECT_EQ(p.lines[i], 2);
+      }
+    EXPECT_TRUE(flagged);
+  }
+  {
+    auto p = parse("bare_quote.csv");
+    ASSERT_TRUE(p.status.ok());
+    bool flagged = false;
+    for (auto& pr : p.problems) flagged |= Has(pr, "bare_quote");
+    EXPECT_TRUE(flagged);
+  }
+  {
+    auto p = parse("quote_after_closing.csv");
+    ASSERT_TRUE(p.status.ok());
+    bool flagged = false;
+    for (auto& pr : p.problems) flagged |= Has(pr, "text_after_quote");
+    EXPECT_TRUE(flagged);
+  }
+  {
+    auto p = parse("ragged_rows.csv");
+    ASSERT_TRUE(p.status.ok());
+    std::set<int64_t> ragged;
+    for (size_t i = 0; i < p.rows.size(); ++i)
+      if (Has(p.problems[i], "ragged_row")) ragged.insert(p.lines[i]);
+    EXPECT_TRUE(ragged.count(2) && ragged.count(3));
+  }
+  {
+    auto p = parse("fullwidth_comma.csv");
+    ASSERT_TRUE(p.status.ok());
+    EXPECT_EQ(p.header.size(), 1u);
+    for (auto& pr : p.problems) EXPECT_TRUE(pr.empty());
+  }
+  {
+    auto p = parse("nul_byte.csv");
+    ASSERT_TRUE(p.status.ok());
+    bool flagged = false;
+    for (auto& pr : p.problems) flagged |= Has(pr, "nul_byte");
+    EXPECT_TRUE(flagged);
+  }
+  {
+    // Decision: a bare CR ends a record, like LF and CRLF (3 records on lines 2, 3, 4).
+    auto p = parse("mixed_newlines.csv");
+    ASSERT_TRUE(p.status.ok());
+    ASSERT_EQ(p.rows.size(), 3u);
+    EXPECT_EQ(p.rows[1], (std::vector<std::string>{"3", "4"}));
+    EXPECT_EQ(p.lines, (std::vector<int64_t>{2, 3, 4}));
+  }
+  {
+    auto p = parse("formula_injection.csv");
+    ASSERT_TRUE(p.status.ok());
+    EXPECT_EQ(p.rows.size(), 4u);
+    bool kept = false;
+    for (auto& r : p.rows)
+      for (auto& f : r) kept |= !f.empty() && f[0] == '=';
+    EXPECT_TRUE(kept) << "formulas are kept as text on import";
+  }
+  {
+    auto p = parse("header_only.csv");
+    ASSERT_TRUE(p.status.ok());
+    EXPECT_EQ(p.rows.size(), 0u);
+  }
+  {
+    auto p = parse("empty_file.csv");
+    EXPECT_EQ(p.status.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(p.status.message().find("empty"), std::string::npos);
+  }
+  {
+    auto p = parse("trailing_comma_blank_lines.csv");
+    ASSERT_TRUE(p.status.ok());
+    EXPECT_TRUE(p.header.back().empty());
+    EXPECT_GT(p.blank, 0);
+    for (auto& r : p.rows) EXPECT_FALSE(r.empty());
+  }
+  {
+    ReaderOptions o;
+    o.buffer_bytes = 4096;
+    auto p = ParseBytes(Slurp(kEdge / "synthetic" / "long_field.csv"), "long_field.csv", o);
+    ASSERT_TRUE(p.status.ok());
+    ASSERT_EQ(p.rows.size(), 1u);
+    size_t longest = 0;
+    for (auto& f : p.rows[0]) longest = std::max(longest, f.size());
+    EXPECT_GE(longest, 70000u);
+  }
+}
+
+TEST(CsvReader, HostileInputs) {
+  // 0 bytes: a clear error.
+  EXPECT_FALSE(ParseBytes("").status.ok());
+  // Binary junk with NULs: refused as binary.
+  std::mt19937 rng(7);
+  std::string junk(100000, '\0');
+  for (auto& c : junk) c = static_cast<char>(rng() % 256);
+  auto p = ParseBytes(junk);
+  EXPECT_FALSE(p.status.ok());
+  EXPECT_NE(p.status.message().find("binary"), std::string::npos) << p.status.ToString();
+  // Junk without NULs: whatever is read is flagged (never mojibake, never a crash).
+  for (auto& c : junk)
+    if (c == 0) c = 1;
+  p = ParseBytes(junk);
+  if (p.status.ok())
+    for (size_t i = 0; i < p.rows.size(); ++i)
+      for (const auto& f : p.rows[i])
+        if (!Utf8Ok(f)) EXPECT_TRUE(Has(p.problems[i], "invalid_utf8"));
+  // A 10 MB field parses (the buffer grows), and one over the limit is a clear error.
+  std::string big = "a,b\n1,\"" + std::string(10 << 20, 'x') + "\"\n2,3\n";
+  p = ParseBytes(big);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.rows[0][1].size(), size_t{10} << 20);
+  EXPECT_EQ(p.lines[1], 3);
+  ReaderOptions small;
+  small.max_record_bytes = 1 << 20;
+  p = ParseBytes(big, "x.csv", small);
+  EXPECT_FALSE(p.status.ok());
+  EXPECT_NE(p.status.message().find("line 2"), std::string::npos) << p.status.message();
+  // Truncated: a quote never closed at EOF, and a GBK character cut in half.
+  p = ParseBytes("a,b\n1,\"abc");
+  ASSERT_TRUE(p.status.ok());
+  ASSERT_EQ(p.rows.size(), 1u);
+  EXPECT_TRUE(Has(p.problems[0], "unterminated_quote"));
+  std::string gbk = Slurp(kEdge / "synthetic" / "gbk.csv");
+  gbk = gbk.substr(0, gbk.find('\n') + 1) + "\xd5\xc5\xc8";  // 张 and half of 三
+  p = ParseBytes(gbk);
+  ASSERT_TRUE(p.status.ok());
+  ASSERT_EQ(p.rows.size(), 1u);
+  EXPECT_TRUE(Has(p.problems[0], "invalid_utf8"));
+  // Delimiters detected; quoted multi-line records keep their start line.
+  p = ParseBytes("a;b;c\n1;\"x\ny\";3\n4;5;6\n");
+  ASSERT_TRUE(p.status.ok());
+  EXPECT_EQ(p.header.size(), 3u);
+  EXPECT_EQ(p.lines, (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(p.rows[0][1], "x\ny");
+  p = ParseBytes("a\tb\n1\t2\n");
+  EXPECT_EQ(p.header.size(), 2u);
+  p = ParseBytes("a|b\r\n1|2\r\n");
+  EXPECT_EQ(p.rows[0], (std::vector<std::string>{"1", "2"}));
+  // UTF-8 with BOM and CRLF.
+  p = ParseBytes("\xEF\xBB\xBF姓名,年龄\r\n张三,3\r\n");
+  EXPECT_EQ(p.header[0], "姓名");
+  EXPECT_EQ(p.rows[0][0], "张三");
+  EXPECT_EQ(p.raws[0], "张三,3");
+  // An invalid byte later in a UTF-8 file (after the detection sample) fails that record only.
+  std::string later = "a,b\n";
+  for (int i = 0; i < 80000; ++i) later += "1,2\n";
+  later += "3,\xFF\n4,5\n";
+  p = ParseBytes(later);
+  ASSERT_TRUE(p.status.ok());
+  EXPECT_EQ(p.encoding, "UTF-8");
+  ASSERT_EQ(p.rows.size(), 80002u);
+  EXPECT_TRUE(Has(p.problems[80000], "invalid_utf8"));
+  EXPECT_TRUE(p.problems[80001].empty());
+}
+
+TEST(JsonlReader, ObjectsPerLine) {
+  auto p = ParseBytes("{\"a\":\"1\",\"b\":2}\n\n{\"a\":\"x\",\"b\":null}\nnot json\n{\"c\":1}\n",
+                      "x.jsonl");
+  ASSERT_TRUE(p.status.ok());
+  EXPECT_EQ(p.header, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(p.rows.size(), 4u);
+  EXPECT_EQ(p.rows[0], (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(p.rows[1], (std::vector<std::string>{"x", ""}));
+  EXPECT_EQ(p.lines[1], 3);
+  EXPECT_TRUE(Has(p.problems[2], "invalid_json"));
+  EXPECT_TRUE(Has(p.problems[3], "unknown_key"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store path, on the demo district
+
+struct DemoData {
+  fs::path dir;
+  demo::DemoSummary summary;
+  nlohmann::json catalogue;
+  // resource -> line -> kinds
+  std::map<std::string, std::map<int64_t, std::set<std::string>>> faults;
+};
+
+DemoData* g_demo = nullptr;
+
+const DemoData& Demo() {
+  if (g_demo) return *g_demo;
+  g_demo = new DemoData;
+  g_demo->dir = store::testing::TempDir("yishu_ingest_demo_");
+  demo::DemoOptions o;
+  o.scale = 0.01;
+  o.out_dir = g_demo->dir;
+  o.reference_dir = fs::path(YISHU_SOURCE_DIR) / "reference";
+  auto s = demo::GenerateDistrict(o);
+  if (!s.ok()) throw Error(s.status());
+  g_demo->summary = *s;
+  g_demo->catalogue = ValueOrThrow(ReadYamlFile(s->catalogue_file.string()));
+  auto rows = ValueOrThrow(standards::internal::ReadCsvFile(s->truth_dir / "faults.csv"));
+  for (size_t i = 1; i < rows.size(); ++i)
+    g_demo->faults[rows[i].fields[0]][std::stoll(rows[i].fields[2])].insert(rows[i].fields[4]);
+  return *g_demo;
+}
+
+class IngestStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (store::testing::Unavailable(GetParam())) GTEST_SKIP() << "no PostgreSQL";
+    store_ = ValueOrThrow(store::Store::Open({store::testing::FreshUrl(GetParam()), 4}));
+    ThrowIfError(store::ApplyMigrations(*store_, platform::AllMigrations()));
+    registry_ = ValueOrThrow(standards::Registry::Create(fs::path(YISHU_SOURCE_DIR) / "reference"));
+    auto* reg = registry_.get();
+    catalogue_ = std::make_unique<catalogue::Catalogue>(
+        *store_, [reg](std::string_view code) -> std::optional<catalogue::ElementInfo> {
+          const auto* e = reg->FindElement(code);
+          if (!e) return std::nullopt;
+          return catalogue::ElementInfo{
+              std::string(standards::ValueTypeName(e->type)),
+              std::string(standards::SensitivityName(e->default_sensitivity))};
+        });
+    keys_ = ValueOrThrow(security::KeyRing::Open(*store_, std::string(32, '\x5a')));
+    ThrowIfError(store_->Transact([&](store::Connection& tx) -> Status {
+      return catalogue_->Import(tx, Demo().catalogue, "test").status();
+    }));
+    ing_ = std::make_unique<Ingester>(*store_, *registry_, *catalogue_, keys_.get());
+  }
+
+  const demo::DeliveredFile& File(const std::string& resource) {
+    for (const auto& f : Demo().summary.files)
+      if (f.resource == resource) return f;
+    throw std::runtime_error("no file for " + resource);
+  }
+
+  BatchResult Load(const std::string& resource, LoadMode mode = LoadMode::kUpsert) {
+    IngestOptions o;
+    o.resource = resource;
+    o.mode = mode;
+    o.rows_per_transaction = 500;  // several transactions per file
+    return ValueOrThrow(ing_->IngestFile(File(resource).path, o));
+  }
+
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<standards::Registry> registry_;
+  std::unique_ptr<catalogue::Catalogue> catalogue_;
+  std::unique_ptr<security::KeyRing> keys_;
+  std::unique_ptr<Ingester> ing_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, IngestStoreTest, ::testing::ValuesIn(Backends()));
+
+const std::set<std::string> kCatchable = {
+    "id_digit_typo",       "id_transposed",        "id_excel_scientific", "gender_mismatch",
+    "birth_date_mismatch", "mobile_digit_missing", "duplicate_row"};
+
+TEST_P(IngestStoreTest, DemoFilesInvariantAndFaultsQuarantinedAtTheirLines) {
+  ASSERT_EQ(Demo().summary.files.size(), 13u);
+  int64_t caught = 0, expected = 0;
+  std::vector<std::string> missed;
+  for (const auto& f : Demo().summary.files) {
+    BatchResult b = Load(f.resource);
+    EXPECT_EQ(b.status, "completed") << f.resource;
+    EXPECT_EQ(b.read, f.rows) << f.resource;
+    EXPECT_EQ(b.accepted + b.quarantined, b.read) << f.resource;
+    EXPECT_EQ(b.encoding == "UTF-8" ? "UTF-8" : "GBK", f.encoding) << f.resource;
+    auto stored =
+        ValueOrThrow(store_->QueryOne("SELECT COUNT(*) FROM " + Ingester::TableName(f.resource)));
+    EXPECT_EQ(stored.Int(0), b.accepted) << f.resource;
+    auto q = ValueOrThrow(ing_->Quarantine(b.batch_id, 1, 1000000));
+    std::map<int64_t, std::set<std::string>> rules;
+    for (const auto& it : q["items"]) {
+      EXPECT_FALSE(it["reasons"].empty());
+      for (const auto& r : it["reasons"])
+        rules[it["line"].get<int64_t>()].insert(r["rule"].get<std::string>());
+    }
+    EXPECT_EQ(static_cast<int64_t>(rules.size()), b.quarantined) << f.resource;
+    auto fit = Demo().faults.find(f.resource);
+    if (fit == Demo().faults.end()) continue;
+    for (const auto& [line, kinds] : fit->second) {
+      bool catchable = false;
+      for (const auto& k : kinds) catchable |= kCatchable.count(k) > 0;
+      if (!catchable) continue;
+      ++expected;
+      if (rules.count(line))
+        ++caught;
+      else
+        missed.push_back(f.resource + ":" + std::to_string(line) + " " + *kinds.begin());
+    }
+  }
+  EXPECT_GT(expected, 0);
+  EXPECT_EQ(caught, expected) << "missed e.g. " << (missed.empty() ? "" : missed[0]) << " ("
+                              << missed.size() << " missed)";
+}
+
+TEST_P(IngestStoreTest, SealedColumnsHoldNoPlaintextAndLineageTracesBack) {
+  BatchResult b = Load("GA_HOUSEHOLD");
+  ASSERT_GT(b.accepted, 100);
+  // Plaintext ID and phone numbers from the delivered file.
+  std::vector<std::string> secrets;
+  {
+    auto src = ValueOrThrow(OpenFileSource(File("GA_HOUSEHOLD").path));
+    auto reader = ValueOrThrow(OpenReader(std::move(src), "f.csv"));
+    Record r;
+    int n = 0;
+    while (ValueOrThrow(reader->Next(&r)) && n < 200) {
+      for (auto f : r.fields)
+        if (f.size() == 18 || (f.size() == 11 && IsAllDigits(f))) secrets.emplace_back(f);
+      ++n;
+    }
+  }
+  ASSERT_GT(secrets.size(), 100u);
+  std::string t = Ingester::TableName("GA_HOUSEHOLD");
+  auto rows =
+      ValueOrThrow(store_->Query("SELECT id_number, mobile, name, id_number__bidx FROM " + t));
+  ASSERT_EQ(static_cast<int64_t>(rows.size()), b.accepted);
+  std::string all;
+  for (const auto& r : rows) {
+    EXPECT_TRUE(r[0].is_blob());
+    all += r[0].AsBytes();
+    if (!r[1].is_null()) all += r[1].AsBytes();
+    all += r[2].AsBytes();
+    EXPECT_EQ(r[3].AsBytes().size(), 32u);
+  }
+  for (const auto& s : secrets) EXPECT_EQ(all.find(s), std::string::npos) << "plaintext " << s;
+  // A stored value opens under its record id, and its record traces back to file and line.
+  auto row = ValueOrThrow(store_->QueryOne("SELECT _id, id_number, _line FROM " + t +
+                                           " ORDER BY _id LIMIT 1 OFFSET 7"));
+  auto prot = ValueOrThrow(keys_->ForResource("GA_HOUSEHOLD"));
+  std::string id;
+  ASSERT_TRUE(prot->Open(row.Int(0), "id_number", row[1].AsBytes(), &id).ok());
+  auto lin = ValueOrThrow(ing_->TraceRecord("GA_HOUSEHOLD", row.Int(0)));
+  EXPECT_EQ(lin.batch_id, b.batch_id);
+  EXPECT_EQ(lin.file, File("GA_HOUSEHOLD").path.filename().string());
+  EXPECT_EQ(lin.line, row.Int(2));
+  EXPECT_EQ(lin.sm3_hex.size(), 64u);
+  // That line of the file holds that identity number.
+  std::ifstream in(File("GA_HOUSEHOLD").path);
+  std::string line;
+  for (int64_t i = 0; i < lin.line; ++i) std::getline(in, line);
+  EXPECT_NE(line.find(id), std::string::npos) << line;
+  // Moved to another row, the ciphertext no longer opens.
+  std::string other;
+  EXPECT_FALSE(prot->Open(row.Int(0) + 1, "id_number", row[1].AsBytes(), &other).ok());
+  EXPECT_FALSE(ing_->TraceRecord("GA_HOUSEHOLD", 999999999).ok());
+}
+
+TEST_P(IngestStoreTest, LoadModes) {
+  BatchResult first = Load("GA_HOUSEHOLD");
+  std::string t = Ingester::TableName("GA_HOUSEHOLD");
+  auto ids = [&] {
+    std::set<int64_t> s;
+    for (const auto& r : ValueOrThrow(store_->Query("SELECT _id FROM " + t))) s.insert(r.Int(0));
+    return s;
+  };
+  auto before = ids();
+  // Incremental: the same keys update in place (same record ids, new batch).
+  BatchResult again = Load("GA_HOUSEHOLD", LoadMode::kUpsert);
+  EXPECT_EQ(again.accepted, first.accepted);
+  EXPECT_EQ(again.updated, first.accepted);
+  EXPECT_EQ(again.inserted, 0);
+  EXPECT_EQ(ids(), before);
+  auto batches =
+      ValueOrThrow(store_->QueryOne("SELECT COUNT(DISTINCT _batch), MIN(_batch) FROM " + t));
+  EXPECT_EQ(batches.Int(0), 1);
+  EXPECT_EQ(batches.Int(1), again.batch_id);
+  // Append: every stored key is refused into quarantine.
+  BatchResult app = Load("GA_HOUSEHOLD", LoadMode::kAppend);
+  EXPECT_EQ(app.accepted, 0);
+  EXPECT_EQ(app.quarantined, app.read);
+  EXPECT_EQ(app.reasons["duplicate_key_in_table"], first.accepted);
+  // Replace: a full load.
+  BatchResult rep = Load("GA_HOUSEHOLD", LoadMode::kReplace);
+  EXPECT_EQ(rep.accepted, first.accepted);
+  EXPECT_EQ(static_cast<int64_t>(ids().size()), rep.accepted);
+  auto list = ValueOrThrow(ing_->ListBatches("GA_HOUSEHOLD"));
+  EXPECT_EQ(list["items"].size(), 4u);
+  EXPECT_EQ(list["items"][0]["id"], rep.batch_id);
+}
+
+TEST_P(IngestStoreTest, BadFilesFailTheBatchClearly) {
+  IngestOptions o;
+  o.resource = "GA_HOUSEHOLD";
+  o.file_name = "empty.csv";
+  auto r = ing_->Ingest(MemorySource(""), o);
+  EXPECT_FALSE(r.ok());
+  o.file_name = "wrong.csv";
+  r = ing_->Ingest(MemorySource("foo,bar\n1,2\n"), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("unknown columns [foo, bar]"), std::string::npos);
+  EXPECT_NE(r.status().message().find("required fields missing"), std::string::npos);
+  auto list = ValueOrThrow(ing_->ListBatches("GA_HOUSEHOLD"));
+  ASSERT_EQ(list["items"].size(), 2u);
+  EXPECT_EQ(list["items"][0]["status"], "failed");
+  // A mapping file covers other headers.
+  std::string head = "证件号码,名字,性别,出生日期,户号,户籍地址\n";
+  std::string body = head + "11010519491231002X,张三,2,1949-12-31,H1,某地\n";
+  o.file_name = "mapped.csv";
+  r = ing_->Ingest(MemorySource(body), o);
+  ASSERT_FALSE(r.ok());
+  o.mapping = {{"证件号码", "id_number"}, {"名字", "name"}};
+  r = ing_->Ingest(MemorySource(body), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->read, 1);
+  EXPECT_EQ(r->accepted + r->quarantined, 1);
+}
+
+TEST_P(IngestStoreTest, ExcelMangledAndCrossFieldReasonsAreAllKept) {
+  IngestOptions o;
+  o.resource = "GA_HOUSEHOLD";
+  o.file_name = "faults.csv";
+  std::string csv =
+      "id_number,name,gender,birth_date,household_no,address,mobile\n"
+      "1.10105E+17,张三,1,1949-12-31,H1,某地,13812345678\n"        // scientific notation
+      "11010519491231002X,李四,1,1950-01-01,H2,某地,1381234567\n"  // gender, birth, mobile
+      "11010519491231002X,王五,2,1949-12-31,H3,某地,\n"            // fine
+      "11010519491231002X,赵六,2,1949-12-31,H4,某地,\n"            // duplicate key
+      ",钱七,,1949-12-31,H5,,\n";                                  // not null
+  auto r = ing_->Ingest(MemorySource(csv), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->read, 5);
+  EXPECT_EQ(r->accepted, 1);
+  EXPECT_EQ(r->quarantined, 4);
+  auto q = ValueOrThrow(ing_->Quarantine(r->batch_id));
+  ASSERT_EQ(q["items"].size(), 4u);
+  auto rules = [&](size_t i) {
+    std::set<std::string> s;
+    for (const auto& x : q["items"][i]["reasons"]) s.insert(x["rule"].get<std::string>());
+    return s;
+  };
+  EXPECT_EQ(q["items"][0]["line"], 2);
+  EXPECT_EQ(q["items"][0]["raw"], "1.10105E+17,张三,1,1949-12-31,H1,某地,13812345678");
+  EXPECT_EQ(q["items"][0]["reasons"][0]["value"], "1.10105E+17");
+  EXPECT_TRUE(rules(1).count("gender_mismatch"));
+  EXPECT_TRUE(rules(1).count("birth_date_mismatch"));
+  EXPECT_EQ(rules(1).size(), 3u) << q["items"][1].dump();
+  EXPECT_TRUE(rules(2).count("duplicate_key"));
+  EXPECT_EQ(q["items"][2]["line"], 5);
+  EXPECT_TRUE(rules(3).count("not_null"));
+  EXPECT_EQ(q["items"][3]["reasons"].size(), 3u) << q["items"][3].dump();  // id, gender, address
+}
+
+}  // namespace
+}  // namespace yishu::ingest

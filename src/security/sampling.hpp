@@ -1,0 +1,46 @@
+// Where classification gets its sample values. A small seam so the collection module's tables
+// plug in without the classifier knowing about files or ingest:
+//   - TableSampleSource reads the resource's table (r_<lowercase code>), opening sealed
+//     values with the KeyRing when one is given;
+//   - InboxSampleSource reads the newest delivered file for the resource under an inbox
+//     directory (DATA_DIR/demo-district/inbox/<DEPT>/*.csv, recognised by its header), UTF-8 or GBK
+//     (converted with iconv), header of field names or Chinese labels.
+//   - SampleResource tries the table, then the inbox.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "catalogue/model.hpp"
+#include "common/status.hpp"
+#include "security/classification.hpp"
+#include "security/field_protection.hpp"
+#include "store/store.hpp"
+
+namespace yishu::security {
+
+class SampleSource {
+ public:
+  virtual ~SampleSource() = default;
+  // Up to max_rows rows' values per field; kNotFound when this source has nothing for it.
+  virtual Result<SampleValues> Sample(const catalogue::Resource& r, int max_rows) = 0;
+};
+
+// The table name convention shared with ingest.
+std::string ResourceTableName(std::string_view code);
+
+std::unique_ptr<SampleSource> MakeTableSampleSource(store::Store& store, KeyRing* keys);
+std::unique_ptr<SampleSource> MakeInboxSampleSource(std::filesystem::path inbox_dir);
+
+Result<SampleValues> SampleResource(store::Store& store, KeyRing* keys,
+                                    const std::filesystem::path& data_dir,
+                                    const catalogue::Resource& r, int max_rows = 500);
+
+// Converts GBK/GB18030 text to UTF-8 (iconv); kInvalidArgument on bytes that do not convert.
+Result<std::string> GbkToUtf8(std::string_view gbk);
+
+// Lenient CSV for sampling: RFC 4180 quoting, LF/CRLF, BOM skipped; stops after max_records.
+std::vector<std::vector<std::string>> ParseCsvSample(std::string_view text, size_t max_records);
+
+}  // namespace yishu::security
