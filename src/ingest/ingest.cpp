@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -78,6 +79,65 @@ Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::pa
     m[it.key()] = it.value().get<std::string>();
   }
   return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live progress of running batches
+
+namespace {
+
+std::mutex g_running_mu;
+std::map<int64_t, RunningBatch>& Running() {
+  static auto* m = new std::map<int64_t, RunningBatch>;
+  return *m;
+}
+
+// Registers a batch for the progress API while it runs; unregisters it however Ingest ends.
+class RunningBatchGuard {
+ public:
+  RunningBatchGuard(int64_t id, RunningBatch b) : id_(id) {
+    std::lock_guard<std::mutex> lock(g_running_mu);
+    Running()[id] = std::move(b);
+  }
+  ~RunningBatchGuard() {
+    std::lock_guard<std::mutex> lock(g_running_mu);
+    Running().erase(id_);
+  }
+  void Update(const Progress& p) {
+    std::lock_guard<std::mutex> lock(g_running_mu);
+    Running()[id_].progress = p;
+  }
+
+ private:
+  int64_t id_;
+};
+
+}  // namespace
+
+std::optional<RunningBatch> FindRunningBatch(int64_t batch_id) {
+  std::lock_guard<std::mutex> lock(g_running_mu);
+  auto it = Running().find(batch_id);
+  if (it == Running().end()) return std::nullopt;
+  return it->second;
+}
+
+nlohmann::json ProgressJson(int64_t batch_id, const std::string& status, const Progress& p) {
+  double rows_rate = p.seconds > 0 ? p.rows / p.seconds : 0;
+  double byte_rate = p.seconds > 0 ? p.bytes / p.seconds : 0;
+  nlohmann::json eta = nullptr;
+  if (status != "running")
+    eta = 0;
+  else if (p.total_bytes > 0 && byte_rate > 0 && p.bytes <= p.total_bytes)
+    eta = (p.total_bytes - p.bytes) / byte_rate;
+  return {{"batch_id", batch_id},
+          {"status", status},
+          {"rows", p.rows},
+          {"bytes", p.bytes},
+          {"total_bytes", p.total_bytes >= 0 ? nlohmann::json(p.total_bytes) : nullptr},
+          {"seconds", p.seconds},
+          {"rows_per_second", rows_rate},
+          {"mb_per_second", byte_rate / 1e6},
+          {"eta_seconds", eta}};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,6 +595,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
                       "started_ms, actor) VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING id",
                       {res.code, o.file_name, b.mode, FormatRfc3339(started), started, o.actor}));
 
+  RunningBatchGuard running(b.batch_id, {res.code, o.file_name, o.actor, {}});
   auto fail = [&](const Status& s) -> Status {
     b.status = "failed";
     b.error = s.message();
@@ -752,9 +813,11 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       return Status::Internal(
           fmt::format("batch {}: accepted {} + quarantined {} != read {} — the batch is failed",
                       b.batch_id, b.accepted, b.quarantined, committed_read));
-    if (o.progress)
-      o.progress({b.read, reader->bytes_read(), reader->bytes_total(),
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    Progress pr{b.read, reader->bytes_read(), reader->bytes_total(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                b.batch_id};
+    running.Update(pr);
+    if (o.progress) o.progress(pr);
     return Status::Ok();
   };
 

@@ -15,6 +15,7 @@
 
 #include "common/strings.hpp"
 #include "crypto/sm3.hpp"
+#include "ingest/xlsx_reader.hpp"
 
 namespace yishu::ingest {
 
@@ -107,6 +108,10 @@ class Utf8Stream {
         raw_pos_ = 2;
       } else {
         // Binary junk (images, archives, executables) has NULs; text never does in bulk.
+        if (sample.substr(0, 4) == std::string_view("PK\x03\x04", 4))
+          return Status::InvalidArgument(
+              "the file is a ZIP archive, not text: an XLSX workbook must be named .xlsx or "
+              "read with format xlsx");
         size_t nuls = std::count(sample.begin(), sample.end(), '\0');
         if (nuls > 8 && nuls * 1000 > sample.size())
           return Status::InvalidArgument(
@@ -679,18 +684,22 @@ bool Utf8Ok(std::string_view s) {
 Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> source,
                                                  std::string_view name,
                                                  const ReaderOptions& options) {
-  auto in = std::make_unique<Utf8Stream>(std::move(source));
-  YISHU_RETURN_IF_ERROR(in->Init(options.encoding));
   std::string format = ToLowerAscii(options.format);
   if (format.empty() || format == "auto") {
     std::string ext = ToLowerAscii(std::filesystem::path(std::string(name)).extension().string());
     if (ext == ".jsonl" || ext == ".ndjson")
       format = "jsonl";
-    else if (ext == ".xlsx" || ext == ".xls")
-      return Status::InvalidArgument("XLSX files are not supported yet: save the sheet as CSV");
+    else if (ext == ".xlsx" || ext == ".xlsm")
+      format = "xlsx";
+    else if (ext == ".xls" || ext == ".et")
+      return Status::InvalidArgument(
+          "legacy binary workbooks (.xls, .et) are not read: save the sheet as .xlsx or CSV");
     else
       format = "csv";
   }
+  if (format == "xlsx") return OpenXlsxReader(std::move(source), options);
+  auto in = std::make_unique<Utf8Stream>(std::move(source));
+  YISHU_RETURN_IF_ERROR(in->Init(options.encoding));
   if (format == "csv") {
     auto r = std::make_unique<CsvReader>(std::move(in), options);
     YISHU_RETURN_IF_ERROR(r->Init());
@@ -701,7 +710,7 @@ Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> sou
     YISHU_RETURN_IF_ERROR(r->Init());
     return std::unique_ptr<RecordReader>(std::move(r));
   }
-  return Status::InvalidArgument("unknown format '" + format + "' (csv, jsonl)");
+  return Status::InvalidArgument("unknown format '" + format + "' (csv, jsonl, xlsx)");
 }
 
 }  // namespace yishu::ingest
