@@ -273,6 +273,17 @@ TEST(CsvReader, HostileInputs) {
   ASSERT_TRUE(p.status.ok());
   ASSERT_EQ(p.rows.size(), 1u);
   EXPECT_TRUE(Has(p.problems[0], "invalid_utf8"));
+  // Converted text into a buffer with only a few bytes free (a three-byte character that does
+  // not fit used to hang the reader; found by the fuzz target).
+  std::string gb = Slurp(kEdge / "synthetic" / "gbk.csv");
+  for (size_t buf : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{7}}) {
+    ReaderOptions tiny;
+    tiny.buffer_bytes = buf;
+    p = ParseBytes(gb, "gbk.csv", tiny);
+    ASSERT_TRUE(p.status.ok()) << buf;
+    ASSERT_EQ(p.rows.size(), 1u) << buf;
+    EXPECT_EQ(p.rows[0][0], "张三") << buf;
+  }
   // Delimiters detected; quoted multi-line records keep their start line.
   p = ParseBytes("a;b;c\n1;\"x\ny\";3\n4;5;6\n");
   ASSERT_TRUE(p.status.ok());

@@ -154,8 +154,28 @@ class Utf8Stream {
     return Status::Ok();
   }
 
-  // Fills `out` with up to `cap` UTF-8 bytes; 0 at the end.
+  // Fills `out` with up to `cap` UTF-8 bytes (any cap >= 1); 0 at the end.
   Result<size_t> Read(char* out, size_t cap) {
+    if (cd_ == reinterpret_cast<iconv_t>(-1)) return Convert(out, cap);
+    // iconv cannot write a character into less room than it needs (E2BIG without progress):
+    // convert into a staging buffer always big enough, and hand out as much as the caller
+    // has room for. Without it, a reader whose buffer had 1-3 bytes free hung on a
+    // three-byte character (found by the fuzz target).
+    if (conv_pos_ == conv_.size()) {
+      conv_.resize(64 << 10);
+      YISHU_ASSIGN_OR_RETURN(size_t got, Convert(conv_.data(), conv_.size()));
+      conv_.resize(got);
+      conv_pos_ = 0;
+      if (got == 0) return size_t{0};
+    }
+    size_t k = std::min(cap, conv_.size() - conv_pos_);
+    std::memcpy(out, conv_.data() + conv_pos_, k);
+    conv_pos_ += k;
+    return k;
+  }
+
+ private:
+  Result<size_t> Convert(char* out, size_t cap) {
     for (;;) {
       if (raw_pos_ == raw_.size() && !eof_) YISHU_RETURN_IF_ERROR(FillRaw());
       size_t avail = raw_.size() - raw_pos_;
@@ -205,6 +225,8 @@ class Utf8Stream {
     }
   }
 
+
+ public:
   const std::string& encoding() const { return encoding_; }
   int64_t bytes_read() const { return bytes_read_; }
   int64_t total() const { return src_->size(); }
@@ -234,6 +256,8 @@ class Utf8Stream {
   bool bom_ = false;
   int pending_tail_ = 0;
   iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
+  std::string conv_;  // converted text not yet handed out (iconv only)
+  size_t conv_pos_ = 0;
   std::string encoding_;
   int64_t bytes_read_ = 0;
   crypto::Sm3Hasher hasher_;
