@@ -117,8 +117,10 @@ class Utf8Stream {
           return Status::InvalidArgument(
               fmt::format("the file is binary, not text ({} NUL bytes in the first {} bytes)", nuls,
                           sample.size()));
-        std::string_view check =
-            eof_ ? sample : sample.substr(0, sample.size() - IncompleteTail(sample));
+        // A character cut at the end of the sample is not held against UTF-8 — nor one cut at
+        // the end of the file (a truncated delivery): its record fails the UTF-8 check instead
+        // of the whole file being read as GB18030 mojibake.
+        std::string_view check = sample.substr(0, sample.size() - IncompleteTail(sample));
         if (Utf8Ok(check)) {
           enc = "UTF-8";
         } else {

@@ -386,6 +386,7 @@ struct Cell {
   Span text;
   bool numeric;  // a number, reformatted when its format turns out to show a date
   double value;
+  uint32_t xf = 0;  // the cell's format (styles are read after the sheets)
 };
 
 class SharedStrings : public ss::iface::import_shared_strings {
@@ -458,8 +459,8 @@ class FormulaSink : public ss::iface::import_formula {
 // One sheet as liborcus sees it; only the chosen one keeps anything.
 class Sheet : public ss::iface::import_sheet {
  public:
-  Sheet(SheetData* data, const SharedStrings* strings, const Styles* styles)
-      : data_(data), strings_(strings), styles_(styles), formula_(data) {}
+  Sheet(SheetData* data, const SharedStrings* strings)
+      : data_(data), strings_(strings), formula_(data) {}
 
   ss::iface::import_formula* get_formula() override { return &formula_; }
   void set_auto(ss::row_t row, ss::col_t col, std::string_view s) override {
@@ -486,14 +487,11 @@ class Sheet : public ss::iface::import_sheet {
     data_->cells.push_back({row, col, data_->Put(t), false, 0});
   }
   void set_format(ss::row_t row, ss::col_t col, size_t xf) override {
-    // liborcus reports a cell's format right after its value: a number shown as a date is
-    // given as the date Excel shows.
-    if (!data_ || data_->cells.empty() || !styles_ || !styles_->IsDateXf(xf)) return;
+    // liborcus reports a cell's format right after its value, but reads the styles only after
+    // every sheet: remember the format; dates are rendered once the styles are known.
+    if (!data_ || data_->cells.empty()) return;
     Cell& c = data_->cells.back();
-    if (c.row == row && c.col == col && c.numeric) {
-      c.text = data_->Put(FormatSerialDate(c.value));
-      c.numeric = false;
-    }
+    if (c.row == row && c.col == col && c.numeric) c.xf = static_cast<uint32_t>(xf);
   }
   void set_format(ss::row_t, ss::col_t, ss::row_t, ss::col_t, size_t) override {}
   void fill_down_cells(ss::row_t, ss::col_t, ss::row_t) override {}
@@ -502,7 +500,6 @@ class Sheet : public ss::iface::import_sheet {
  private:
   SheetData* data_;
   const SharedStrings* strings_;
-  const Styles* styles_;
   FormulaSink formula_;
 };
 
@@ -520,7 +517,7 @@ class Factory : public ss::iface::import_factory {
     bool chosen = wanted_.empty() ? index == 0 : name == wanted_;
     if (chosen) chosen_name_ = name;
     names_.emplace_back(name);
-    sheets_.push_back(std::make_unique<Sheet>(chosen ? data_ : nullptr, &strings_, &styles_));
+    sheets_.push_back(std::make_unique<Sheet>(chosen ? data_ : nullptr, &strings_));
     return sheets_.back().get();
   }
   ss::iface::import_sheet* get_sheet(std::string_view name) override {
@@ -536,6 +533,7 @@ class Factory : public ss::iface::import_factory {
 
   const std::vector<std::string>& names() const { return names_; }
   const std::string& chosen_name() const { return chosen_name_; }
+  const Styles& styles() const { return styles_; }
 
  private:
   std::string wanted_;
@@ -695,6 +693,12 @@ Result<std::unique_ptr<RecordReader>> OpenXlsxReader(std::unique_ptr<ByteSource>
     return Status::InvalidArgument(
         fmt::format("the workbook has no sheet named '{}' (it has {})", options.sheet, names));
   }
+  // A number whose format shows a date is given as the date Excel shows.
+  for (Cell& c : data->cells)
+    if (c.numeric && c.xf && factory.styles().IsDateXf(c.xf)) {
+      c.text = data->Put(FormatSerialDate(c.value));
+      c.numeric = false;
+    }
   int64_t size = static_cast<int64_t>(bytes.size());
   std::string().swap(bytes);
   auto reader = std::make_unique<XlsxReader>(std::move(data), hasher.Final(), size);
