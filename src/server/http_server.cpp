@@ -33,7 +33,7 @@ class Session : public std::enable_shared_from_this<Session> {
                    beast::bind_front_handler(&Session::Read, shared_from_this()));
   }
 
- ~Session() {
+  ~Session() {
     if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
   }
 
@@ -43,8 +43,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Read() {
     head_.emplace();
     head_->header_limit(64 * 1024);
-    head_->body_limit(std::max<uint64_t>(options_.max_body_bytes,
-                                         options_.spool_body ? options_.max_spooled_body_bytes : 0));
+    head_->body_limit(std::max<uint64_t>(
+        options_.max_body_bytes, options_.spool_body ? options_.max_spooled_body_bytes : 0));
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     bhttp::async_read_header(stream_, buffer_, *head_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -110,9 +110,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string path_template = options_.spool_dir + "/upload-XXXXXX";
     int fd = ::mkstemp(path_template.data());
     if (fd < 0)
-      return SendError(Status::IoError(std::string("cannot spool the upload: ") +
-                                       std::strerror(errno)),
-                       false);
+      return SendError(
+          Status::IoError(std::string("cannot spool the upload: ") + std::strerror(errno)), false);
     ::close(fd);
     spool_path_ = path_template;
     bool expect_continue = beast::iequals(msg[bhttp::field::expect], "100-continue");
@@ -128,8 +127,8 @@ class Session : public std::enable_shared_from_this<Session> {
     pending_.body_file = spool_path_;
     if (!expect_continue) return ReadSpoolChunk();
     // A client waiting for the go-ahead before a large body (curl does) gets it at once.
-    auto go = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
-                                                                   version_);
+    auto go =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
     bhttp::async_write(stream_, *go, [self = shared_from_this(), go](beast::error_code ec, size_t) {
       if (self->ReadFailed(ec, 0)) return;
       self->ReadSpoolChunk();
@@ -138,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Chunk by chunk, so the idle timeout applies between chunks, not to the whole upload.
   void ReadSpoolChunk() {
+    if (file_->is_done()) return OnSpoolChunk({}, 0);  // no body, or all of it came with the header
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     bhttp::async_read_some(stream_, buffer_, *file_,
                            beast::bind_front_handler(&Session::OnSpoolChunk, shared_from_this()));
