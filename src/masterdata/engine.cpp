@@ -378,6 +378,18 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
     if (!m_runs[f]) continue;
     for (size_t l = 1; l < m_sum[f].size(); ++l) model.fields[f].m[l] = m_sum[f][l] / m_runs[f];
   }
+  // EM's lambda is the share of matches among the candidates; a pair is judged against the
+  // chance that two records taken at random match, which is far smaller (Splink's
+  // probability_two_random_records_match). Blocking is built to miss almost no match, so the
+  // expected matches among the candidates over all possible pairs estimates it.
+  const double n_left = link ? static_cast<double>(std::count(p.sides.begin(), p.sides.end(), 0))
+                             : static_cast<double>(p.records);
+  const double all_pairs = link ? n_left * (static_cast<double>(p.records) - n_left)
+                                : n_left * (n_left - 1) / 2;
+  if (all_pairs > 0 && stats.candidate_pairs > 0) {
+    model.lambda = std::clamp(global.lambda * static_cast<double>(stats.candidate_pairs) / all_pairs,
+                              1e-12, 0.5);
+  }
   watch.Lap("train_em");
 
   // Score: match weights with TF adjustment; deterministic identifier agreement wins outright.

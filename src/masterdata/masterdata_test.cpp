@@ -299,7 +299,6 @@ TEST(Febrl, Febrl3DedupWithoutLabels) {
   ASSERT_EQ(truth.size(), 6538u);
   const Scores s = Score(predicted, truth);
   RecordProperty("f1", fmt::format("{:.4f}", s.f1));
-  fmt::print("{}\n", result->stats.ToJson().dump());
   fmt::print("febrl3 dedup: precision {:.4f} recall {:.4f} F1 {:.4f}, {} candidate pairs\n",
              s.precision, s.recall, s.f1, result->stats.candidate_pairs);
   EXPECT_GE(s.f1, 0.99);
