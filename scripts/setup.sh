@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libgcrypt20-dev libargon2-dev
   libtomlplusplus-dev libyaml-cpp-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libuchardet-dev
+  libbenchmark-dev libuchardet-dev libbz2-dev unicode-data
   sqlite3 postgresql prometheus openssl
 )
 missing=()

@@ -159,6 +159,7 @@ Result<std::shared_ptr<const ChineseChars>> ChineseChars::Load(
       if (it != chars->pinyin_.end()) chars->pinyin_[trad] = it->second;
     }
   }
+  chars->Flatten();
   if (chars->pinyin_.empty()) {
     return Status::Corruption(fmt::format("no kMandarin readings in {}", unicode_dir.string()));
   }
@@ -179,6 +180,17 @@ std::shared_ptr<const ChineseChars> ChineseChars::Default(Status* status) {
   });
   if (status) *status = load_status;
   return chars;
+}
+
+void ChineseChars::Flatten() {
+  flat_simplified_.assign(kFlat, 0);
+  flat_pinyin_.assign(kFlat, 0);
+  for (const auto& [from, to] : simplified_) {
+    if (from < kFlat) flat_simplified_[from] = to;
+  }
+  for (const auto& [c, id] : pinyin_) {
+    if (c < kFlat) flat_pinyin_[c] = id;
+  }
 }
 
 std::string_view ChineseChars::PinyinText(uint16_t id) const {

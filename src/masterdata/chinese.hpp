@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/status.hpp"
 
@@ -31,12 +32,14 @@ class ChineseChars {
 
   // The simplified form of `c` (itself when it has none or already is simplified).
   char32_t Simplify(char32_t c) const {
+    if (c < kFlat) return flat_simplified_[c] ? flat_simplified_[c] : c;
     auto it = simplified_.find(c);
     return it == simplified_.end() ? c : it->second;
   }
   // A small id of the toneless reading ("wei" for 伟, 玮, 偉); 0 for a character without a
   // Mandarin reading (Latin letters, digits, punctuation).
   uint16_t Pinyin(char32_t c) const {
+    if (c < kFlat) return flat_pinyin_[c];
     auto it = pinyin_.find(c);
     return it == pinyin_.end() ? 0 : it->second;
   }
@@ -45,6 +48,12 @@ class ChineseChars {
   size_t ideograph_count() const { return pinyin_.size(); }
 
  private:
+  void Flatten();
+  // The Basic Multilingual Plane, where nearly every name character lives, is looked up in flat
+  // arrays (about 400 KB): preparing millions of names does tens of millions of look-ups.
+  static constexpr char32_t kFlat = 0x10000;
+  std::vector<char32_t> flat_simplified_;
+  std::vector<uint16_t> flat_pinyin_;
   std::unordered_map<char32_t, char32_t> simplified_;
   std::unordered_map<char32_t, uint16_t> pinyin_;
   std::vector<std::string> syllables_;  // id -> text; [0] is ""

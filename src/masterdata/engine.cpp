@@ -1,11 +1,14 @@
 #include "masterdata/engine.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <random>
+#include <unordered_map>
 
 #include "masterdata/chinese.hpp"
 #include "masterdata/compare.hpp"
@@ -17,18 +20,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Process CPU seconds (all threads): on a shared machine wall time says little on its own.
+double CpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 class Stopwatch {
  public:
-  explicit Stopwatch(std::vector<StageTime>* out) : out_(out), start_(Clock::now()) {}
+  explicit Stopwatch(std::vector<StageTime>* out)
+      : out_(out), start_(Clock::now()), cpu_start_(CpuSeconds()) {}
   void Lap(std::string stage) {
     const auto now = Clock::now();
-    out_->push_back({std::move(stage), std::chrono::duration<double>(now - start_).count()});
+    const double cpu = CpuSeconds();
+    out_->push_back({std::move(stage), std::chrono::duration<double>(now - start_).count(),
+                     cpu - cpu_start_});
     start_ = now;
+    cpu_start_ = cpu;
   }
 
  private:
   std::vector<StageTime>* out_;
   Clock::time_point start_;
+  double cpu_start_;
 };
 
 uint64_t TermKey(const PreparedRecords& p, const ChineseChars* chars, size_t r,
@@ -65,6 +80,7 @@ uint64_t TermKey(const PreparedRecords& p, const ChineseChars* chars, size_t r,
 
 struct Candidate {
   uint32_t a, b;
+  uint32_t rules;  // every rule whose key the pair agrees on (bit k: rule k)
 };
 
 // Candidate pairs of every rule, each pair once: a pair whose keys agree on an earlier rule was
@@ -115,12 +131,13 @@ std::vector<std::vector<Candidate>> Block(const Config& config, const PreparedRe
           for (size_t y = x + 1; y < j; ++y) {
             const uint32_t b = entries[y].second;
             if (link && p.sides[a] == p.sides[b]) continue;
-            bool seen = false;
-            for (size_t e = 0; e < k && !seen; ++e) {
+            uint32_t agree = 0;
+            for (size_t e = 0; e < rules; ++e) {
               const uint64_t ka = keys[a * rules + e];
-              seen = ka && ka == keys[b * rules + e];
+              if (ka && ka == keys[b * rules + e]) agree |= 1u << e;
             }
-            if (!seen) out.push_back({a, b});
+            // Produced by the first rule it agrees on, once.
+            if ((agree & ((1u << k) - 1)) == 0) out.push_back({a, b, agree});
           }
         }
       }
@@ -293,7 +310,10 @@ nlohmann::json ResolveStats::ToJson() const {
                       {"review_pairs", review_pairs},
                       {"kept_apart", kept_apart},
                       {"clusters", clusters}};
-  for (const StageTime& t : times) j["seconds"][t.stage] = t.seconds;
+  for (const StageTime& t : times) {
+    j["seconds"][t.stage] = t.seconds;
+    j["cpu_seconds"][t.stage] = t.cpu_seconds;
+  }
   return j;
 }
 
@@ -326,23 +346,32 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
   auto by_rule = Block(config, p, chars, link, threads, stats);
   watch.Lap("block");
 
-  // Comparison vectors of every candidate, and their histogram per rule for EM.
+  // Comparison vectors of every candidate, and their histogram by (pattern, rules agreed on).
+  struct PatternRules {
+    uint64_t pattern;
+    uint32_t rules;
+    bool operator==(const PatternRules&) const = default;
+  };
+  struct PatternRulesHash {
+    size_t operator()(const PatternRules& x) const { return HashStep(x.pattern, x.rules); }
+  };
+  using Histogram = std::unordered_map<PatternRules, double, PatternRulesHash>;
   std::vector<std::vector<uint64_t>> patterns(by_rule.size());
-  std::vector<PatternCounts> counts(by_rule.size());
+  Histogram histogram;
   for (size_t k = 0; k < by_rule.size(); ++k) {
     const auto& pairs = by_rule[k];
     patterns[k].resize(pairs.size());
     const auto ranges = SplitRange(pairs.size(), threads);
-    std::vector<PatternCounts> local(ranges.size());
+    std::vector<Histogram> local(ranges.size());
     ParallelFor(ranges.size(), threads, [&](size_t t) {
       for (size_t i = ranges[t].first; i < ranges[t].second; ++i) {
         const uint64_t pattern = ComparePair(config, p, pairs[i].a, pairs[i].b);
         patterns[k][i] = pattern;
-        local[t][pattern] += 1;
+        local[t][{pattern, pairs[i].rules}] += 1;
       }
     });
     for (const auto& l : local) {
-      for (const auto& [pattern, c] : l) counts[k][pattern] += c;
+      for (const auto& [key, c] : l) histogram[key] += c;
     }
   }
   watch.Lap("compare");
@@ -351,23 +380,24 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
   Model model = InitialModel(config, u_counts);
   watch.Lap("estimate_u");
 
-  // EM first over all candidates (lambda and a first m), then once per rule with the rule's
-  // own fields left out (its pairs agree on them by construction); each field's m is the mean
-  // of the rules in which it was free to vary.
-  PatternCounts all;
-  for (const auto& c : counts) {
-    for (const auto& [pattern, n] : c) all[pattern] += n;
-  }
-  TrainEm(model, all, 0, config.em_iterations);
-  const Model global = model;
+  // m by EM once per blocking rule, over every candidate pair that agrees on the rule's key
+  // (whichever rule produced it), with the rule's own fields left out: those pairs agree on them
+  // by construction, matches or not. Each field's m is the mean over the rules where it was
+  // free to vary (as Splink trains).
+  const Model initial = model;
   std::vector<std::vector<double>> m_sum(config.fields.size());
   std::vector<int> m_runs(config.fields.size(), 0);
-  for (size_t f = 0; f < config.fields.size(); ++f) m_sum[f].assign(global.fields[f].m.size(), 0);
+  for (size_t f = 0; f < config.fields.size(); ++f) m_sum[f].assign(initial.fields[f].m.size(), 0);
   for (size_t k = 0; k < by_rule.size(); ++k) {
-    if (counts[k].empty()) continue;
-    Model per_rule = global;
+    PatternCounts rule_counts;
+    for (const auto& [key, c] : histogram) {
+      if (key.rules & (1u << k)) rule_counts[key.pattern] += c;
+    }
+    if (rule_counts.empty()) continue;
+    Model per_rule = initial;
+    per_rule.lambda = 0.1;
     const uint32_t mask = RuleFieldMask(config.blocking[k]);
-    TrainEm(per_rule, counts[k], mask, config.em_iterations);
+    TrainEm(per_rule, rule_counts, mask, config.em_iterations);
     for (size_t f = 0; f < config.fields.size(); ++f) {
       if (mask & (1u << f)) continue;
       for (size_t l = 1; l < m_sum[f].size(); ++l) m_sum[f][l] += per_rule.fields[f].m[l];
@@ -377,6 +407,24 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
   for (size_t f = 0; f < config.fields.size(); ++f) {
     if (!m_runs[f]) continue;
     for (size_t l = 1; l < m_sum[f].size(); ++l) model.fields[f].m[l] = m_sum[f][l] / m_runs[f];
+  }
+  // The expected number of matches among the candidates: lambda at the fixed point of
+  // "lambda = mean match probability of the candidates under lambda".
+  PatternCounts all;
+  for (const auto& [key, c] : histogram) all[key.pattern] += c;
+  Model global = model;
+  global.lambda = 0.1;
+  for (int i = 0; i < 50; ++i) {
+    double expected = 0, total = 0;
+    for (const auto& [pattern, c] : all) {
+      double w = global.PriorWeight();
+      for (size_t f = 0; f < config.fields.size(); ++f) w += global.LevelWeight(f, LevelOf(pattern, f));
+      expected += c / (1.0 + std::exp2(-w));
+      total += c;
+    }
+    const double next = std::clamp(expected / std::max(total, 1.0), 1e-9, 1.0 - 1e-9);
+    if (std::abs(next - global.lambda) < 1e-7) break;
+    global.lambda = next;
   }
   // EM's lambda is the share of matches among the candidates; a pair is judged against the
   // chance that two records taken at random match, which is far smaller (Splink's

@@ -47,6 +47,7 @@ struct ScoredPair {
 struct StageTime {
   std::string stage;
   double seconds = 0;
+  double cpu_seconds = 0;  // of all threads
 };
 
 struct ResolveStats {
