@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -87,63 +88,87 @@ struct Mentions {
   std::vector<uint64_t> link_keys;  // per record
 };
 
-// Reads every person-bearing delivery into one batch of mentions.
-Status ReadMentions(const fs::path& dir, const std::vector<std::string>& resource_codes,
-                    Mentions& out) {
-  out.batch.Reserve(3'500'000, 400'000'000);
-  for (size_t ri = 0; ri < resource_codes.size(); ++ri) {
-    const demo::ResourceSpec& spec = demo::ResourceByCode(resource_codes[ri]);
-    const fs::path file = dir / "inbox" / std::string(spec.department) /
-                          std::string(spec.delivery.file_name);
-    YISHU_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file));
-    struct Bound {
-      size_t role_index;
-      int cols[7];
-      std::string_view constant[7];
-      int when = -1;
-      std::string_view when_value;
-    };
-    std::vector<Bound> bound;
-    for (size_t k = 0; k < Roles().size(); ++k) {
-      const RoleMap& rm = Roles()[k];
-      if (rm.resource != resource_codes[ri]) continue;
-      Bound b{k, {}, {}, -1, rm.when_value};
+// Reads one person-bearing delivery into `out`.
+Status ReadResource(const fs::path& dir, const std::vector<std::string>& resource_codes,
+                    size_t ri, Mentions& out) {
+  const demo::ResourceSpec& spec = demo::ResourceByCode(resource_codes[ri]);
+  const fs::path file =
+      dir / "inbox" / std::string(spec.department) / std::string(spec.delivery.file_name);
+  YISHU_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file));
+  struct Bound {
+    size_t role_index;
+    int cols[7];
+    std::string_view constant[7];
+    int when = -1;
+    std::string_view when_value;
+  };
+  std::vector<Bound> bound;
+  for (size_t k = 0; k < Roles().size(); ++k) {
+    const RoleMap& rm = Roles()[k];
+    if (rm.resource != resource_codes[ri]) continue;
+    Bound b{k, {}, {}, -1, rm.when_value};
+    for (int f = 0; f < 7; ++f) {
+      b.cols[f] = -1;
+      if (rm.columns[f].starts_with("=")) {
+        b.constant[f] = rm.columns[f].substr(1);
+      } else if (!rm.columns[f].empty()) {
+        b.cols[f] = spec.Col(rm.columns[f]);
+      }
+    }
+    if (!rm.when_column.empty()) b.when = spec.Col(rm.when_column);
+    bound.push_back(b);
+  }
+  out.batch.Reserve(text.size() / 150, text.size() / 2);
+  std::string id;
+  std::string_view cells[7];
+  ForEachCsvRow(text, [&](std::span<const std::string_view> row, int64_t line) {
+    if (line == 1) return;  // header
+    for (const Bound& b : bound) {
+      if (b.when >= 0 && (b.when >= static_cast<int>(row.size()) || row[b.when] != b.when_value)) {
+        continue;
+      }
+      bool any = false;
       for (int f = 0; f < 7; ++f) {
-        b.cols[f] = -1;
-        if (rm.columns[f].starts_with("=")) {
-          b.constant[f] = rm.columns[f].substr(1);
-        } else if (!rm.columns[f].empty()) {
-          b.cols[f] = spec.Col(rm.columns[f]);
+        if (b.cols[f] >= 0 && b.cols[f] < static_cast<int>(row.size())) {
+          cells[f] = row[b.cols[f]];
+          any |= !cells[f].empty();
+        } else {
+          cells[f] = b.constant[f];
         }
       }
-      if (!rm.when_column.empty()) b.when = spec.Col(rm.when_column);
-      bound.push_back(b);
+      if (!any) continue;  // nobody in this role on this row
+      id.clear();
+      fmt::format_to(std::back_inserter(id), "{}:{}:{}", resource_codes[ri], line,
+                     Roles()[b.role_index].role);
+      out.batch.Add(id, cells);
+      out.link_keys.push_back(LinkKey(ri, line, b.role_index));
     }
-    std::string id;
-    std::string_view cells[7];
-    ForEachCsvRow(text, [&](std::span<const std::string_view> row, int64_t line) {
-      if (line == 1) return;  // header
-      for (const Bound& b : bound) {
-        if (b.when >= 0 && (b.when >= static_cast<int>(row.size()) || row[b.when] != b.when_value)) {
-          continue;
-        }
-        bool any = false;
-        for (int f = 0; f < 7; ++f) {
-          if (b.cols[f] >= 0 && b.cols[f] < static_cast<int>(row.size())) {
-            cells[f] = row[b.cols[f]];
-            any |= !cells[f].empty();
-          } else {
-            cells[f] = b.constant[f];
-          }
-        }
-        if (!any) continue;  // nobody in this role on this row
-        id.clear();
-        fmt::format_to(std::back_inserter(id), "{}:{}:{}", resource_codes[ri], line,
-                       Roles()[b.role_index].role);
-        out.batch.Add(id, cells);
-        out.link_keys.push_back(LinkKey(ri, line, b.role_index));
+  });
+  return Status::Ok();
+}
+
+// Reads every person-bearing delivery into one batch of mentions, two files at a time.
+Status ReadMentions(const fs::path& dir, const std::vector<std::string>& resource_codes,
+                    int threads, Mentions& out) {
+  std::vector<Mentions> parts(resource_codes.size());
+  std::vector<Status> status(resource_codes.size());
+  // Largest files first so the two threads finish together.
+  std::vector<size_t> order(resource_codes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<std::thread> pool;
+  std::atomic<size_t> next{0};
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i; (i = next++) < order.size();) {
+        status[order[i]] = ReadResource(dir, resource_codes, order[i], parts[order[i]]);
       }
     });
+  }
+  for (auto& th : pool) th.join();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    YISHU_RETURN_IF_ERROR(status[i]);
+    out.batch.Append(std::move(parts[i].batch));
+    out.link_keys.insert(out.link_keys.end(), parts[i].link_keys.begin(), parts[i].link_keys.end());
   }
   return Status::Ok();
 }
@@ -304,7 +329,7 @@ int main(int argc, char** argv) {
 
   const double t0 = Now();
   Mentions mentions;
-  if (Status s = ReadMentions(dir, codes, mentions); !s.ok()) {
+  if (Status s = ReadMentions(dir, codes, threads, mentions); !s.ok()) {
     fmt::print(stderr, "{}\n", s.ToString());
     return 1;
   }
@@ -360,13 +385,39 @@ int main(int argc, char** argv) {
              "{} cores); peak RSS {} MB\n",
              total, threads, cpu_total, load[0], std::thread::hardware_concurrency(), peak);
   fmt::print("  baseline (issue 5, same machine): DuckDB Splink-style 56 s, F1 0.987, 2.3 GB\n");
-  fmt::print("  model: lambda {:.4f}\n", result->model.lambda);
+  fmt::print("  model: lambda {:.3g}\n", result->model.lambda);
   for (size_t f = 0; f < config->fields.size(); ++f) {
     fmt::print("    {:<11}", config->fields[f].name);
     for (size_t l = 1; l < result->model.fields[f].m.size(); ++l) {
       fmt::print(" L{} m={:.4f} u={:.2e}", l, result->model.fields[f].m[l],
                  result->model.fields[f].u[l]);
     }
+    fmt::print("\n");
+  }
+
+  // Where recall is lost: mentions outside their person's largest cluster, by role.
+  {
+    std::unordered_map<uint64_t, std::unordered_map<uint32_t, uint32_t>> clusters_of;
+    for (size_t r = 0; r < entity.size(); ++r) ++clusters_of[entity[r]][result->cluster_of[r]];
+    std::map<std::string, int64_t> split_by_role, unknown_by_role;
+    for (size_t r = 0; r < entity.size(); ++r) {
+      const std::string_view id = mentions.batch.id(r);
+      const std::string role = std::string(id.substr(0, id.find(':'))) + std::string(id.substr(id.rfind(':')));
+      if (entity[r] >> 40) {
+        ++unknown_by_role[role];
+        continue;
+      }
+      const auto& m = clusters_of[entity[r]];
+      uint32_t best = 0, best_n = 0;
+      for (const auto& [c, n] : m) {
+        if (n > best_n || (n == best_n && c < best)) best = c, best_n = n;
+      }
+      if (result->cluster_of[r] != best) ++split_by_role[role];
+    }
+    fmt::print("  mentions split from their person's main cluster, by role:");
+    for (const auto& [role, n] : split_by_role) fmt::print(" {} {}", role, n);
+    fmt::print("\n  mentions without a truth link, by role:");
+    for (const auto& [role, n] : unknown_by_role) fmt::print(" {} {}", role, n);
     fmt::print("\n");
   }
   PrintFebrl(threads);

@@ -20,16 +20,55 @@ char32_t FoldChar(char32_t c) {
   return c;
 }
 
-// Code points of `raw`, full-width folded, lower-cased, simplified; separators kept.
-std::u32string Decode(std::string_view raw, const ChineseChars* chars) {
-  std::u32string out;
-  out.reserve(raw.size());
-  for (char32_t c : Utf8Decode(raw)) {
-    c = FoldChar(c);
+// The code point at s[i], advancing i; a malformed byte reads as U+FFFD (one byte). Inline
+// and allocation-free: preparing millions of records decodes every cell.
+inline char32_t NextCodePoint(std::string_view s, size_t& i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    ++i;
+    return c;
+  }
+  const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  char32_t cp = c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  i += n;
+  return cp;
+}
+
+// Code points of `raw`, full-width folded, lower-cased, simplified; separators kept. The
+// returned buffer is the calling thread's, valid until its next call.
+const std::u32string& Decode(std::string_view raw, const ChineseChars* chars) {
+  thread_local std::u32string out;
+  out.clear();
+  for (size_t i = 0; i < raw.size();) {
+    char32_t c = FoldChar(NextCodePoint(raw, i));
     if (chars && c >= 0x3400) c = chars->Simplify(c);
     out.push_back(c);
   }
   return out;
+}
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Full-width folded only when there is anything to fold (nearly never for digits).
+std::string FoldIfNeeded(std::string_view s) {
+  return IsAscii(s) ? std::string(s) : FoldFullWidth(s);
 }
 
 bool IsDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
@@ -64,7 +103,8 @@ char IdCheckCharacter(std::string_view first17) {
 IdNumber NormalizeIdNumber(std::string_view raw) {
   IdNumber id;
   std::string s;
-  for (char c : FoldFullWidth(Trim(raw))) {
+  s.reserve(18);
+  for (char c : FoldIfNeeded(Trim(raw))) {
     if (c == ' ' || c == '\t' || c == '\'') continue;
     s += c == 'x' ? 'X' : c;
   }
@@ -97,7 +137,7 @@ CreditCode NormalizeCreditCode(std::string_view raw) {
   static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
   CreditCode code;
   std::string s;
-  for (char c : FoldFullWidth(Trim(raw))) {
+  for (char c : FoldIfNeeded(Trim(raw))) {
     if (c == ' ') continue;
     s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
@@ -133,7 +173,7 @@ int32_t Date::days() const {
 }
 
 Date ParseDate(std::string_view raw) {
-  const std::string s = FoldFullWidth(Trim(raw));
+  const std::string s = FoldIfNeeded(Trim(raw));
   int runs[4];
   int widths[4];
   int n = 0;
@@ -176,7 +216,7 @@ Date ParseDate(std::string_view raw) {
 
 std::string NormalizePhone(std::string_view raw) {
   std::string digits;
-  for (char c : FoldFullWidth(raw)) {
+  for (char c : FoldIfNeeded(raw)) {
     if (c >= '0' && c <= '9') digits += c;
   }
   if (digits.size() == 13 && digits.starts_with("86")) digits.erase(0, 2);

@@ -17,6 +17,15 @@ void RecordBatch::Reserve(size_t records, size_t bytes) {
   text_.reserve(bytes);
 }
 
+void RecordBatch::Append(RecordBatch&& other) {
+  const uint64_t shift = text_.size();
+  text_.append(other.text_);
+  for (uint64_t b : other.base_) base_.push_back(b + shift);
+  lengths_.insert(lengths_.end(), other.lengths_.begin(), other.lengths_.end());
+  sides_.insert(sides_.end(), other.sides_.begin(), other.sides_.end());
+  other = RecordBatch(fields_);
+}
+
 void RecordBatch::Add(std::string_view id, std::span<const std::string_view> cells, uint8_t side) {
   base_.push_back(text_.size());
   sides_.push_back(side);

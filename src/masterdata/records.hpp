@@ -25,6 +25,8 @@ class RecordBatch {
   // `cells` has one entry per field (empty = missing). `side` is 0 or 1 (linking two files).
   void Add(std::string_view id, std::span<const std::string_view> cells, uint8_t side = 0);
   void Reserve(size_t records, size_t bytes);
+  // Moves the records of `other` (same field count) to the end of this batch.
+  void Append(RecordBatch&& other);
 
   size_t size() const { return base_.size(); }
   size_t field_count() const { return fields_; }
