@@ -59,7 +59,8 @@ void WriteOrThrow(std::ofstream& out, const std::string& path) {
 void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto dedup_args = std::make_shared<ResolveArgs>();
   auto* dedup = app.add_subcommand(
-      "dedup", "Find the records of one CSV file that are about the same entity (rec_id,cluster_id)");
+      "dedup",
+      "Find the records of one CSV file that are about the same entity (rec_id,cluster_id)");
   dedup->add_option("file", dedup_args->inputs, "CSV file with a header")->required()->expected(1);
   dedup->add_option("--config", dedup_args->config, "resolution config (YAML or JSON)")->required();
   dedup->add_option("--out", dedup_args->out, "output CSV: rec_id,cluster_id")->required();
@@ -85,9 +86,10 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
   });
 
   auto link_args = std::make_shared<ResolveArgs>();
-  auto* link = app.add_subcommand(
-      "link", "Find the pairs of records across two CSV files about the same entity "
-              "(left_id,right_id,score)");
+  auto* link =
+      app.add_subcommand("link",
+                         "Find the pairs of records across two CSV files about the same entity "
+                         "(left_id,right_id,score)");
   link->add_option("files", link_args->inputs, "LEFT and RIGHT CSV files")->required()->expected(2);
   link->add_option("--config", link_args->config, "resolution config (YAML or JSON)")->required();
   link->add_option("--out", link_args->out, "output CSV: left_id,right_id,score")->required();

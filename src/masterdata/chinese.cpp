@@ -35,14 +35,54 @@ std::string Toneless(std::string_view reading) {
   std::string out;
   for (char32_t c : Utf8Decode(reading)) {
     switch (c) {
-      case U'ā': case U'á': case U'ǎ': case U'à': out += 'a'; break;
-      case U'ē': case U'é': case U'ě': case U'è': case U'ê': case U'ế': case U'ề': out += 'e'; break;
-      case U'ī': case U'í': case U'ǐ': case U'ì': out += 'i'; break;
-      case U'ō': case U'ó': case U'ǒ': case U'ò': out += 'o'; break;
-      case U'ū': case U'ú': case U'ǔ': case U'ù': out += 'u'; break;
-      case U'ü': case U'ǖ': case U'ǘ': case U'ǚ': case U'ǜ': out += 'v'; break;
-      case U'ń': case U'ň': case U'ǹ': out += 'n'; break;
-      case U'ḿ': out += 'm'; break;
+      case U'ā':
+      case U'á':
+      case U'ǎ':
+      case U'à':
+        out += 'a';
+        break;
+      case U'ē':
+      case U'é':
+      case U'ě':
+      case U'è':
+      case U'ê':
+      case U'ế':
+      case U'ề':
+        out += 'e';
+        break;
+      case U'ī':
+      case U'í':
+      case U'ǐ':
+      case U'ì':
+        out += 'i';
+        break;
+      case U'ō':
+      case U'ó':
+      case U'ǒ':
+      case U'ò':
+        out += 'o';
+        break;
+      case U'ū':
+      case U'ú':
+      case U'ǔ':
+      case U'ù':
+        out += 'u';
+        break;
+      case U'ü':
+      case U'ǖ':
+      case U'ǘ':
+      case U'ǚ':
+      case U'ǜ':
+        out += 'v';
+        break;
+      case U'ń':
+      case U'ň':
+      case U'ǹ':
+        out += 'n';
+        break;
+      case U'ḿ':
+        out += 'm';
+        break;
       default:
         if (c < 0x80) out += static_cast<char>(c);
     }
@@ -77,8 +117,9 @@ Result<std::string> FindAndRead(const std::filesystem::path& dir, std::string_vi
   if (std::filesystem::exists(plain, ec)) return ReadMaybeBz2(plain);
   const std::filesystem::path bz2 = dir / (std::string(base) + ".bz2");
   if (std::filesystem::exists(bz2, ec)) return ReadMaybeBz2(bz2);
-  return Status::NotFound(fmt::format(
-      "Unihan file {} not found in {} (install Debian's unicode-data package)", base, dir.string()));
+  return Status::NotFound(
+      fmt::format("Unihan file {} not found in {} (install Debian's unicode-data package)", base,
+                  dir.string()));
 }
 
 }  // namespace

@@ -189,7 +189,8 @@ uint64_t ComparePair(const Config& config, const PreparedRecords& p, uint32_t a,
   const Cell* ca = &p.cells[static_cast<size_t>(a) * p.fields];
   const Cell* cb = &p.cells[static_cast<size_t>(b) * p.fields];
   for (size_t f = 0; f < p.fields; ++f) {
-    const uint64_t level = static_cast<uint64_t>(CompareCells(config.fields[f].kind, p, ca[f], cb[f]));
+    const uint64_t level =
+        static_cast<uint64_t>(CompareCells(config.fields[f].kind, p, ca[f], cb[f]));
     pattern |= level << (4 * f);
   }
   return pattern;

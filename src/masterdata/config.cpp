@@ -16,26 +16,33 @@ struct KindInfo {
 
 const std::vector<KindInfo>& Kinds() {
   static const std::vector<KindInfo> kKinds = {
-      {FieldKind::kName, "name",
+      {FieldKind::kName,
+       "name",
        {"exact", "same pinyin", "one character dropped/changed/swapped", "jaro-winkler >= 0.92",
         "jaro-winkler >= 0.8", "different"}},
-      {FieldKind::kIdCard, "id_card",
+      {FieldKind::kIdCard,
+       "id_card",
        {"exact", "one digit mistyped or two transposed", "known prefix agrees (Excel damage)",
         "both valid and different", "different"}},
-      {FieldKind::kDate, "date",
+      {FieldKind::kDate,
+       "date",
        {"exact", "day and month swapped", "within 3 days, a year apart or one digit off",
         "different"}},
       {FieldKind::kPhone, "phone", {"exact", "one digit missing or mistyped", "different"}},
-      {FieldKind::kAddress, "address",
+      {FieldKind::kAddress,
+       "address",
        {"exact", "same township, place and number", "same township and place", "same township",
         "different"}},
       {FieldKind::kGender, "gender", {"exact", "different"}},
-      {FieldKind::kCreditCode, "credit_code",
+      {FieldKind::kCreditCode,
+       "credit_code",
        {"exact", "one character mistyped or two transposed", "different"}},
-      {FieldKind::kOrgName, "org_name",
+      {FieldKind::kOrgName,
+       "org_name",
        {"exact", "one ends with the other (region prefix)", "close (edit distance <= 2)",
         "different"}},
-      {FieldKind::kText, "text",
+      {FieldKind::kText,
+       "text",
        {"exact", "edit distance 1", "jaro-winkler >= 0.92", "jaro-winkler >= 0.8", "different"}},
       {FieldKind::kExact, "exact", {"exact", "different"}},
   };
@@ -62,8 +69,12 @@ Result<double> Probability(JsonReader& r, const nlohmann::json& doc, const char*
 
 }  // namespace
 
-std::string_view FieldKindName(FieldKind kind) { return InfoOf(kind).name; }
-int LevelCount(FieldKind kind) { return static_cast<int>(InfoOf(kind).levels.size()) + 1; }
+std::string_view FieldKindName(FieldKind kind) {
+  return InfoOf(kind).name;
+}
+int LevelCount(FieldKind kind) {
+  return static_cast<int>(InfoOf(kind).levels.size()) + 1;
+}
 std::string_view LevelName(FieldKind kind, int level) {
   if (level == 0) return "missing";
   const auto& levels = InfoOf(kind).levels;
@@ -142,9 +153,12 @@ Result<Config> ParseConfig(const nlohmann::json& doc) {
   }
 
   static const std::pair<std::string_view, BlockTransform> kTransforms[] = {
-      {"pinyin", BlockTransform::kPinyin},         {"first", BlockTransform::kFirst},
-      {"first_pinyin", BlockTransform::kFirstPinyin}, {"prefix3", BlockTransform::kPrefix3},
-      {"year", BlockTransform::kYear},             {"region_seq", BlockTransform::kRegionSeq}};
+      {"pinyin", BlockTransform::kPinyin},
+      {"first", BlockTransform::kFirst},
+      {"first_pinyin", BlockTransform::kFirstPinyin},
+      {"prefix3", BlockTransform::kPrefix3},
+      {"year", BlockTransform::kYear},
+      {"region_seq", BlockTransform::kRegionSeq}};
   for (size_t i = 0; i < blocking.size(); ++i) {
     const nlohmann::json& rule = blocking[i];
     const std::string path = fmt::format("blocking[{}]", i);

@@ -63,7 +63,13 @@ struct FieldSpec {
 };
 
 enum class BlockTransform : uint8_t {
-  kValue, kPinyin, kFirst, kFirstPinyin, kPrefix3, kYear, kRegionSeq
+  kValue,
+  kPinyin,
+  kFirst,
+  kFirstPinyin,
+  kPrefix3,
+  kYear,
+  kRegionSeq
 };
 
 struct BlockTerm {

@@ -2,6 +2,7 @@
 
 #include <iconv.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -71,8 +72,8 @@ Status CheckHeader(const std::vector<std::string>& header, const Config& config,
   }
   if (!missing.empty()) {
     return Status::InvalidArgument(
-        fmt::format("{}: no column {} (the header has: {})", path.string(),
-                    Join(missing, ", "), Join(header, ", ")),
+        fmt::format("{}: no column {} (the header has: {})", path.string(), Join(missing, ", "),
+                    Join(header, ", ")),
         {{"missing_columns", missing}});
   }
   return Status::Ok();
@@ -83,13 +84,18 @@ Status CheckHeader(const std::vector<std::string>& header, const Config& config,
 Result<std::string> ReadTextFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(fmt::format("cannot open {}", path.string()));
-  std::string data;
   in.seekg(0, std::ios::end);
-  data.resize(static_cast<size_t>(in.tellg()));
+  const size_t size = static_cast<size_t>(in.tellg());
+  // Skip a BOM by where reading starts (erasing it later would move the whole file).
+  char head[3] = {};
   in.seekg(0);
+  in.read(head, std::min<std::streamsize>(3, static_cast<std::streamsize>(size)));
+  const size_t skip = size >= 3 && std::string_view(head, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(skip));
+  std::string data(size - skip, '\0');
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
   if (!in) return Status::IoError(fmt::format("cannot read {}", path.string()));
-  if (data.starts_with("\xEF\xBB\xBF")) data.erase(0, 3);
   if (IsValidUtf8(data)) return data;
   auto converted = FromGb18030(data);
   if (!converted.ok()) return converted.status().WithContext(path.string());

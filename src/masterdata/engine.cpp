@@ -24,7 +24,8 @@ using Clock = std::chrono::steady_clock;
 double CpuSeconds() {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 class Stopwatch {
@@ -34,8 +35,8 @@ class Stopwatch {
   void Lap(std::string stage) {
     const auto now = Clock::now();
     const double cpu = CpuSeconds();
-    out_->push_back({std::move(stage), std::chrono::duration<double>(now - start_).count(),
-                     cpu - cpu_start_});
+    out_->push_back(
+        {std::move(stage), std::chrono::duration<double>(now - start_).count(), cpu - cpu_start_});
     start_ = now;
     cpu_start_ = cpu;
   }
@@ -114,7 +115,8 @@ std::vector<std::vector<Candidate>> Block(const Config& config, const PreparedRe
     std::vector<std::pair<uint64_t, uint32_t>> entries;
     entries.reserve(p.records);
     for (size_t r = 0; r < p.records; ++r) {
-      if (const uint64_t key = keys[r * rules + k]) entries.emplace_back(key, static_cast<uint32_t>(r));
+      if (const uint64_t key = keys[r * rules + k])
+        entries.emplace_back(key, static_cast<uint32_t>(r));
     }
     std::sort(entries.begin(), entries.end());
     auto& out = by_rule[k];
@@ -376,7 +378,8 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
   }
   watch.Lap("compare");
 
-  const auto u_counts = RandomPairLevels(config, p, link, config.u_sample_pairs, options.seed, threads);
+  const auto u_counts =
+      RandomPairLevels(config, p, link, config.u_sample_pairs, options.seed, threads);
   Model model = InitialModel(config, u_counts);
   watch.Lap("estimate_u");
 
@@ -418,7 +421,8 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
     double expected = 0, total = 0;
     for (const auto& [pattern, c] : all) {
       double w = global.PriorWeight();
-      for (size_t f = 0; f < config.fields.size(); ++f) w += global.LevelWeight(f, LevelOf(pattern, f));
+      for (size_t f = 0; f < config.fields.size(); ++f)
+        w += global.LevelWeight(f, LevelOf(pattern, f));
       expected += c / (1.0 + std::exp2(-w));
       total += c;
     }
@@ -432,11 +436,11 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
   // expected matches among the candidates over all possible pairs estimates it.
   const double n_left = link ? static_cast<double>(std::count(p.sides.begin(), p.sides.end(), 0))
                              : static_cast<double>(p.records);
-  const double all_pairs = link ? n_left * (static_cast<double>(p.records) - n_left)
-                                : n_left * (n_left - 1) / 2;
+  const double all_pairs =
+      link ? n_left * (static_cast<double>(p.records) - n_left) : n_left * (n_left - 1) / 2;
   if (all_pairs > 0 && stats.candidate_pairs > 0) {
-    model.lambda = std::clamp(global.lambda * static_cast<double>(stats.candidate_pairs) / all_pairs,
-                              1e-12, 0.5);
+    model.lambda = std::clamp(
+        global.lambda * static_cast<double>(stats.candidate_pairs) / all_pairs, 1e-12, 0.5);
   }
   watch.Lap("train_em");
 
@@ -516,8 +520,10 @@ nlohmann::json Explanation::ToJson() const {
                       {"probability", probability},
                       {"deterministic", deterministic}};
   for (const Part& p : parts) {
-    j["comparisons"].push_back(
-        {{"field", p.field}, {"level", p.level}, {"level_name", p.level_name}, {"weight", p.weight}});
+    j["comparisons"].push_back({{"field", p.field},
+                                {"level", p.level},
+                                {"level_name", p.level_name},
+                                {"weight", p.weight}});
   }
   return j;
 }

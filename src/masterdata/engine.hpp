@@ -52,15 +52,15 @@ struct StageTime {
 
 struct ResolveStats {
   int64_t records = 0;
-  int64_t empty_records = 0;              // nothing to match on: each is its own cluster
-  std::vector<int64_t> pairs_by_rule;     // new candidate pairs each rule added
+  int64_t empty_records = 0;           // nothing to match on: each is its own cluster
+  std::vector<int64_t> pairs_by_rule;  // new candidate pairs each rule added
   int64_t candidate_pairs = 0;
-  int64_t skipped_blocks = 0;             // blocks over max_block_size
+  int64_t skipped_blocks = 0;  // blocks over max_block_size
   int64_t skipped_block_records = 0;
-  int64_t matches = 0;                    // pairs at or above the match threshold
+  int64_t matches = 0;  // pairs at or above the match threshold
   int64_t deterministic_matches = 0;
-  int64_t review_pairs = 0;               // between the review and match thresholds
-  int64_t kept_apart = 0;                 // matching pairs refused by conflicting identifiers
+  int64_t review_pairs = 0;  // between the review and match thresholds
+  int64_t kept_apart = 0;    // matching pairs refused by conflicting identifiers
   int64_t clusters = 0;
   std::vector<StageTime> times;
   nlohmann::json ToJson() const;

@@ -28,8 +28,8 @@ inline uint64_t HashUnits(const uint32_t* units, size_t n) {
 }
 inline uint32_t HashString32(std::u32string_view s) {
   if (s.empty()) return 0;
-  return static_cast<uint32_t>(
-      HashUnits(reinterpret_cast<const uint32_t*>(s.data()), s.size()) | 1);
+  return static_cast<uint32_t>(HashUnits(reinterpret_cast<const uint32_t*>(s.data()), s.size()) |
+                               1);
 }
 
 }  // namespace yishu::masterdata

@@ -25,7 +25,9 @@ const ChineseChars* Chars() {
   return chars.get();
 }
 
-std::vector<uint32_t> U(std::u32string_view s) { return {s.begin(), s.end()}; }
+std::vector<uint32_t> U(std::u32string_view s) {
+  return {s.begin(), s.end()};
+}
 
 // --- Unihan: pinyin and variants -----------------------------------------------------------
 
@@ -145,8 +147,8 @@ int Level(FieldKind kind, std::string_view a, std::string_view b) {
 
 TEST(Compare, NamesByCharactersPinyinAndVariants) {
   EXPECT_EQ(Level(FieldKind::kName, "王伟", "王伟"), 1);
-  EXPECT_EQ(Level(FieldKind::kName, "張偉", "张伟"), 1);       // traditional
-  EXPECT_EQ(Level(FieldKind::kName, "王伟", "王玮"), 2);       // homophone
+  EXPECT_EQ(Level(FieldKind::kName, "張偉", "张伟"), 1);        // traditional
+  EXPECT_EQ(Level(FieldKind::kName, "王伟", "王玮"), 2);        // homophone
   EXPECT_EQ(Level(FieldKind::kName, "欧阳明华", "欧阳华"), 3);  // a character dropped
   EXPECT_EQ(Level(FieldKind::kName, "李明华", "李华明"), 3);    // two swapped
   EXPECT_EQ(Level(FieldKind::kName, "王伟", "李娜"), 6);
@@ -239,6 +241,95 @@ TEST(Config, RejectsUnknownKindsFieldsAndKeys) {
       R"({"id_column":"id","fields":[{"name":"x","kind":"name","tff":true}],"blocking":[["x"]]})"));
   ASSERT_FALSE(bad_key.ok());
   EXPECT_NE(bad_key.status().message().find("tff"), std::string::npos);
+}
+
+// --- Hard negatives and deterministic identifiers ------------------------------------------
+
+std::string IdWithCheck(std::string first17) {
+  return first17 + IdCheckCharacter(first17);
+}
+
+TEST(Resolve, TwinsParentsAndNamesakesStayApartWhileTyposJoin) {
+  auto config = ParseConfig(nlohmann::json::parse(R"({
+      "id_column": "id",
+      "fields": [{"name": "name", "kind": "name", "tf": true},
+                 {"name": "id_number", "kind": "id_card", "deterministic": true},
+                 {"name": "birth", "kind": "date", "fallback_from": "id_number"},
+                 {"name": "mobile", "kind": "phone"},
+                 {"name": "address", "kind": "address"}],
+      "blocking": [["id_number"], ["name:pinyin", "birth"], ["address", "birth"],
+                   ["address"]],
+      "u_sample_pairs": 20000})"));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  RecordBatch batch(config->fields.size());
+  auto add = [&](std::string id, std::string name, std::string idn, std::string birth,
+                 std::string mobile, std::string address) {
+    std::string_view cells[] = {name, idn, birth, mobile, address};
+    batch.Add(id, cells);
+  };
+  const std::string twin_a = IdWithCheck("33060320150301001");
+  const std::string twin_b = IdWithCheck("33060320150301003");
+  const std::string mother = IdWithCheck("33060319880710002");
+  std::string typo = twin_a;
+  typo[3] = typo[3] == '9' ? '0' : static_cast<char>(typo[3] + 1);
+  const std::string home = "浙江省绍兴市柯桥区柯桥街道笛扬路128号3幢502室";
+  add("a1", "李明轩", twin_a, "2015-03-01", "13805751234", home);
+  add("a2", "李明轩", typo, "2015年3月1日", "13805751234",
+      "柯桥区柯桥街道笛扬路１２８号３幢５０２室");
+  add("a3", "李明軒", "", "2015-03-01", "", home);  // traditional, no ID: joins by name and birth
+  add("b1", "李明宇", twin_b, "2015-03-01", "13805751234", home);
+  add("b2", "李明宇", twin_b, "20150301", "", "");
+  add("m1", "王丽", mother, "1988-07-10", "13805751234", home);
+  add("m2", "王丽", mother, "", "13805751234", home);
+  // Many 王伟 in one township, each with a valid ID of their own.
+  for (int i = 0; i < 30; ++i) {
+    add(fmt::format("w{}", i), "王伟",
+        IdWithCheck(fmt::format("330603198{:03d}1010{:02d}", i % 10, i)), "", "",
+        "柯桥街道湖西路" + std::to_string(i) + "号");
+  }
+  // Synthetic strangers so that random pairs estimate u.
+  for (int i = 0; i < 300; ++i) {
+    add(fmt::format("s{}", i), fmt::format("张{}", i),
+        IdWithCheck(fmt::format("33060319{:02d}0{}1{:02d}0{:02d}", 50 + i % 40, 1 + i % 9,
+                                10 + i % 18, i % 100)),
+        fmt::format("19{:02d}-0{}-{:02d}", 50 + i % 40, 1 + i % 9, 10 + i % 18),
+        fmt::format("1390000{:04d}", i), fmt::format("安昌镇大和村{}号", i));
+  }
+  auto result = Resolve(*config, batch, {.threads = 2});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  auto cluster = [&](std::string_view id) {
+    for (size_t r = 0; r < batch.size(); ++r) {
+      if (batch.id(r) == id) return result->cluster_of[r];
+    }
+    return ~0u;
+  };
+  EXPECT_EQ(cluster("a1"), cluster("a2"));  // a mistyped ID, the same person
+  EXPECT_EQ(cluster("a1"), cluster("a3"));
+  EXPECT_EQ(cluster("b1"), cluster("b2"));
+  EXPECT_NE(cluster("a1"), cluster("b1"));  // twins: same birth, address, phone
+  EXPECT_EQ(cluster("m1"), cluster("m2"));
+  EXPECT_NE(cluster("m1"), cluster("a1"));  // mother and child at one address and phone
+  std::set<uint32_t> wangwei;
+  for (int i = 0; i < 30; ++i) wangwei.insert(cluster(fmt::format("w{}", i)));
+  EXPECT_EQ(wangwei.size(), 30u);
+  EXPECT_EQ(result->stats.empty_records, 0);
+}
+
+TEST(Resolve, RecordsWithNothingToMatchOnAreTheirOwnClusters) {
+  auto config = ParseConfig(nlohmann::json::parse(
+      R"({"id_column":"id","fields":[{"name":"x","kind":"name"}],"blocking":[["x"]]})"));
+  ASSERT_TRUE(config.ok());
+  RecordBatch batch(1);
+  std::string_view empty[] = {""}, named[] = {"王伟"};
+  batch.Add("e1", empty);
+  batch.Add("e2", empty);
+  batch.Add("n1", named);
+  auto result = Resolve(*config, batch, {.threads = 1});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->stats.empty_records, 2);
+  EXPECT_EQ(result->cluster_of[0], 0u);
+  EXPECT_EQ(result->cluster_of[1], 1u);
+  EXPECT_EQ(result->stats.clusters, 3);
 }
 
 // --- Febrl: unlabelled EM, F1 against the rec ids ------------------------------------------

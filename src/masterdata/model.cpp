@@ -13,7 +13,9 @@ double Model::LevelWeight(size_t field, int level) const {
   return std::log2(f.m[level] / f.u[level]);
 }
 
-double Model::PriorWeight() const { return std::log2(lambda / (1.0 - lambda)); }
+double Model::PriorWeight() const {
+  return std::log2(lambda / (1.0 - lambda));
+}
 
 Model InitialModel(const Config& config, const std::vector<std::vector<double>>& u_counts) {
   Model model;
@@ -25,7 +27,8 @@ Model InitialModel(const Config& config, const std::vector<std::vector<double>>&
     double total = 0;
     for (int l = 1; l < levels; ++l) total += u_counts[f][l];
     // Half a pair of pseudo-count keeps a level never seen among random pairs finite.
-    for (int l = 1; l < levels; ++l) fm.u[l] = (u_counts[f][l] + 0.5) / (total + 0.5 * (levels - 1));
+    for (int l = 1; l < levels; ++l)
+      fm.u[l] = (u_counts[f][l] + 0.5) / (total + 0.5 * (levels - 1));
     // Start m leaning on agreement: most of the mass on exact, the rest falling off.
     double sum = 0;
     for (int l = 1; l < levels; ++l) {

@@ -71,7 +71,9 @@ std::string FoldIfNeeded(std::string_view s) {
   return IsAscii(s) ? std::string(s) : FoldFullWidth(s);
 }
 
-bool IsDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
+bool IsDigit(char32_t c) {
+  return c >= U'0' && c <= U'9';
+}
 
 // Position just past `marker` when it ends within [from+min_len, from+max_len] of `s`, else 0.
 size_t EndOfMarkedPart(const std::u32string& s, size_t from, std::u32string_view marker,
@@ -232,8 +234,10 @@ Address ParseAddress(std::string_view raw, const ChineseChars* chars) {
   }
   size_t p = 0;
   // Province, city, district: each optional, in this order, each a few characters long.
-  if (size_t e = EndOfMarkedPart(s, p, U"自治区", 2, 6)) p = e;
-  else if (size_t e2 = EndOfMarkedPart(s, p, U"省", 2, 6)) p = e2;
+  if (size_t e = EndOfMarkedPart(s, p, U"自治区", 2, 6))
+    p = e;
+  else if (size_t e2 = EndOfMarkedPart(s, p, U"省", 2, 6))
+    p = e2;
   if (size_t e = EndOfMarkedPart(s, p, U"市", 1, 6)) {
     // "市" inside a road name (市场路) is not a city: a city is followed by more admin text.
     if (e < s.size() && !IsDigit(s[e])) p = e;

@@ -66,7 +66,8 @@ struct Address {
 Address ParseAddress(std::string_view raw, const ChineseChars* chars);
 
 // A legal entity's name reduced to its distinctive part: full-width folded, brackets unified,
-// region prefixes (浙江省, 绍兴市, 柯桥区, 绍兴柯桥 …) dropped and 有限责任公司 written as 有限公司.
+// region prefixes (浙江省, 绍兴市, 柯桥区, 绍兴柯桥 …) dropped and 有限责任公司 written as
+// 有限公司.
 void NormalizeOrgName(std::string_view raw, const ChineseChars* chars, std::vector<char32_t>* out);
 
 // "1", "男", "M", "male" -> 1; "2", "女", "F", "female" -> 2; else 0.

@@ -29,6 +29,7 @@ class RecordBatch {
   void Append(RecordBatch&& other);
 
   size_t size() const { return base_.size(); }
+  size_t text_bytes() const { return text_.size(); }
   size_t field_count() const { return fields_; }
   std::string_view id(size_t r) const;
   std::string_view cell(size_t r, size_t f) const;
@@ -58,14 +59,16 @@ static_assert(sizeof(Cell) == 24);
 struct PreparedRecords {
   size_t records = 0;
   size_t fields = 0;
-  std::vector<Cell> cells;       // records × fields, record-major
-  std::vector<uint32_t> arena;   // code points, digits, address part keys
+  std::vector<Cell> cells;      // records × fields, record-major
+  std::vector<uint32_t> arena;  // code points, digits, address part keys
   std::vector<uint8_t> sides;
-  std::vector<float> tf;         // records × fields: share of records with this value (tf fields)
-  int64_t empty_records = 0;     // records with no value at all (each its own cluster)
+  std::vector<float> tf;      // records × fields: share of records with this value (tf fields)
+  int64_t empty_records = 0;  // records with no value at all (each its own cluster)
 
   const Cell& cell(size_t r, size_t f) const { return cells[r * fields + f]; }
-  std::span<const uint32_t> units(const Cell& c) const { return {arena.data() + c.offset, c.length}; }
+  std::span<const uint32_t> units(const Cell& c) const {
+    return {arena.data() + c.offset, c.length};
+  }
 };
 
 // Normalizes every cell (in parallel over `threads`) and computes term frequencies.
