@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -426,6 +427,36 @@ TEST(Csv, MissingColumnFailsNamingIt) {
   Status s = CheckColumns(kShared + "/data/febrl/dataset3.csv", *config);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("no_such_column"), std::string::npos);
+}
+
+TEST(Csv, GbkQuotesCrlfAndBom) {
+  const std::string dir = ::testing::TempDir();
+  auto config = ParseConfig(nlohmann::json::parse(
+      R"({"id_column":"rec_id","fields":[{"name":"name","kind":"name"},
+          {"name":"note","kind":"text"}],"blocking":[["name"]]})"));
+  ASSERT_TRUE(config.ok());
+  {
+    // 王伟 in GBK is CD F5 CE B0; the quoted note holds a comma and an escaped quote.
+    std::ofstream out(dir + "/gbk.csv", std::ios::binary);
+    out << "rec_id,name,note\r\n1,\xCD\xF5\xCE\xB0,\"a, \"\"b\"\"\"\r\n2,,plain\r\n";
+  }
+  RecordBatch batch(2);
+  ASSERT_TRUE(LoadCsv(dir + "/gbk.csv", *config, 0, &batch).ok());
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.id(0), "1");
+  EXPECT_EQ(batch.cell(0, 0), "王伟");
+  EXPECT_EQ(batch.cell(0, 1), "a, \"b\"");
+  EXPECT_EQ(batch.cell(1, 0), "");
+  EXPECT_EQ(batch.cell(1, 1), "plain");
+  {
+    std::ofstream out(dir + "/bom.csv", std::ios::binary);
+    out << "\xEF\xBB\xBFrec_id,name,note\n7,李娜,x\n";
+  }
+  RecordBatch utf8(2);
+  ASSERT_TRUE(LoadCsv(dir + "/bom.csv", *config, 0, &utf8).ok());
+  ASSERT_EQ(utf8.size(), 1u);
+  EXPECT_EQ(utf8.id(0), "7");
+  EXPECT_EQ(utf8.cell(0, 0), "李娜");
 }
 
 }  // namespace
