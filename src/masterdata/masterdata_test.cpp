@@ -137,7 +137,7 @@ TEST(Normalize, OrgNames) {
 int Level(FieldKind kind, std::string_view a, std::string_view b) {
   Config config;
   config.id_column = "id";
-  config.fields.push_back({"f", "f", kind});
+  config.fields.push_back(Field("f", kind));
   RecordBatch batch(1);
   std::string_view ca[] = {a}, cb[] = {b};
   batch.Add("a", ca);
@@ -203,7 +203,7 @@ TEST(Compare, OrgNamesAndCreditCodes) {
 TEST(Model, EmRecoversMAndLambdaFromUnlabelledPatterns) {
   // Two exact-kind fields; truth: 30% matches with m(exact) = 0.9, u(exact) = 0.05.
   Config config;
-  config.fields = {{"a", "a", FieldKind::kExact}, {"b", "b", FieldKind::kExact}};
+  config.fields = {Field("a", FieldKind::kExact), Field("b", FieldKind::kExact)};
   std::vector<std::vector<double>> u_counts(2, std::vector<double>(16, 0));
   for (auto& f : u_counts) {
     f[1] = 500;
