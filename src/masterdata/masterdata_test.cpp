@@ -30,6 +30,13 @@ std::vector<uint32_t> U(std::u32string_view s) {
   return {s.begin(), s.end()};
 }
 
+FieldSpec Field(std::string name, FieldKind kind) {
+  FieldSpec f;
+  f.name = f.column = std::move(name);
+  f.kind = kind;
+  return f;
+}
+
 // --- Unihan: pinyin and variants -----------------------------------------------------------
 
 TEST(ChineseChars, HomophonesShareAReading) {
