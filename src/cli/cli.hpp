@@ -55,7 +55,9 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
 Result<ingest::BatchResult> IngestAudited(platform::Platform& p, const std::filesystem::path& file,
                                           ingest::IngestOptions options);
 
-// Serves the platform until SIGTERM/SIGINT. Prints where it listens.
-Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptions& g);
+// Serves the platform until SIGTERM/SIGINT. Prints where it listens. Watches the inbox
+// (DATA/inbox/<DEPT>/<RESOURCE>/, ingest/inbox.hpp) every `inbox_poll_ms` (0: not at all).
+Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptions& g,
+             int inbox_poll_ms = 2000);
 
 }  // namespace yishu::cli

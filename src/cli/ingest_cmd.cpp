@@ -22,6 +22,7 @@ struct IngestArgs {
   std::string encoding = "auto";
   std::string format = "auto";
   std::string delimiter;
+  std::string sheet;
 };
 
 // A progress bar with rows/s and ETA on a terminal; a plain line every few seconds otherwise.
@@ -95,7 +96,8 @@ Result<ingest::BatchResult> IngestAudited(platform::Platform& p, const std::file
 
 void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "ingest", "Load delivered files (CSV, JSON Lines; UTF-8 or GBK/GB18030) into a resource");
+      "ingest",
+      "Load delivered files (CSV, JSON Lines, XLSX; UTF-8 or GBK/GB18030) into a resource");
   auto args = std::make_shared<IngestArgs>();
   cmd->add_option("--resource", args->resource, "Catalogue code of the resource")->required();
   cmd->add_option("files", args->files, "Files to load, one batch each")->required();
@@ -103,7 +105,8 @@ void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       ->check(CLI::IsMember({"upsert", "append", "replace", "incremental", "full"}));
   cmd->add_option("--mapping", args->mapping, "YAML file {header: field} for other headers");
   cmd->add_option("--encoding", args->encoding, "auto (default) or an encoding name (GB18030)");
-  cmd->add_option("--format", args->format, "auto (by extension), csv, jsonl");
+  cmd->add_option("--format", args->format, "auto (by extension), csv, jsonl, xlsx");
+  cmd->add_option("--sheet", args->sheet, "XLSX: the sheet to read (default: the first)");
   cmd->add_option("--delimiter", args->delimiter, "CSV delimiter (default: detected)");
   cmd->callback([&g, exit_code, args] {
     Run(g, exit_code, [&] {
@@ -114,6 +117,7 @@ void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       if (!args->mapping.empty()) o.mapping = ValueOrThrow(ingest::LoadMapping(args->mapping));
       o.reader.encoding = args->encoding;
       o.reader.format = args->format;
+      o.reader.sheet = args->sheet;
       if (args->delimiter == "\\t" || args->delimiter == "tab")
         o.reader.delimiter = '\t';
       else if (!args->delimiter.empty())

@@ -1,21 +1,39 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "ingest/inbox.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 
 namespace yishu::cli {
 
-Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptions& g) {
+Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptions& g,
+             int inbox_poll_ms) {
   server::HttpServerOptions so;
   YISHU_RETURN_IF_ERROR(platform::ParseListen(listen, &so.host, &so.port));
   so.threads = p.config().server_threads;
   so.max_body_bytes = static_cast<size_t>(p.config().max_body_bytes);
   server::Router router;
   server::RegisterAllRoutes(router, p);
+  // Uploads of delivered files stream to disk, never whole into memory.
+  server::ConfigureUploads(so, router, std::filesystem::path(g.data_dir) / "tmp" / "uploads",
+                           uint64_t{4} << 30);
   server::Dispatcher dispatcher(router, p);
   server::HttpServer http(so, [&](server::Request& r) { return dispatcher.Handle(r); });
   YISHU_RETURN_IF_ERROR(http.Listen());
+  std::unique_ptr<ingest::InboxWatcher> inbox;
+  if (inbox_poll_ms > 0) {
+    ingest::InboxOptions io;
+    io.root = std::filesystem::path(g.data_dir) / "inbox";
+    io.poll = std::chrono::milliseconds(inbox_poll_ms);
+    io.settle = std::chrono::milliseconds(std::max(inbox_poll_ms, 1000));
+    inbox = std::make_unique<ingest::InboxWatcher>(
+        io, p.catalogue(), [&p](const std::filesystem::path& f, ingest::IngestOptions o) {
+          return IngestAudited(p, f, std::move(o));
+        });
+    YISHU_RETURN_IF_ERROR(inbox->Prepare());
+    inbox->Start();
+  }
   std::string url = "http://" +
                     (so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host) + ":" +
                     std::to_string(http.port()) + "/";
@@ -31,9 +49,13 @@ Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptio
     std::cout << "一数 Yishu is serving " << p.store().description() << "\n"
               << "  console:  " << url << "\n"
               << "  API:      " << url << "api/v1/openapi.json\n"
+              << (inbox ? "  inbox:    " + (std::filesystem::path(g.data_dir) / "inbox").string() +
+                              "/<DEPT>/<RESOURCE>/\n"
+                        : std::string())
               << "  sign in as 'admin' (see `yishu init` output for the password)" << std::endl;
   }
   http.Run(/*handle_signals=*/true);
+  if (inbox) inbox->Stop();
   ev.detail = {{"event", "stop"}};
   (void)p.audit().Append(ev);
   if (!g.json) std::cout << "stopped" << std::endl;
@@ -57,10 +79,15 @@ void AddInitAndServe(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto* serve = app.add_subcommand("serve", "Serve the API and the web console");
   auto listen = std::make_shared<std::string>();
   serve->add_option("--listen", *listen, "HOST:PORT (default from config, 127.0.0.1:8080)");
-  serve->callback([&g, exit_code, listen] {
+  auto inbox_ms = std::make_shared<int>(2000);
+  serve->add_option("--inbox-poll-ms", *inbox_ms,
+                    "How often DATA/inbox/<DEPT>/<RESOURCE>/ is scanned for delivered files "
+                    "(0: not watched)")
+      ->check(CLI::Range(0, 3600000));
+  serve->callback([&g, exit_code, listen, inbox_ms] {
     Run(g, exit_code, [&] {
       auto p = OpenPlatform(g);
-      ThrowIfError(Serve(*p, listen->empty() ? p->config().listen : *listen, g));
+      ThrowIfError(Serve(*p, listen->empty() ? p->config().listen : *listen, g, *inbox_ms));
     });
   });
 }

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -83,6 +84,65 @@ Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::pa
 }
 
 // ---------------------------------------------------------------------------------------------
+// Live progress of running batches
+
+namespace {
+
+std::mutex g_running_mu;
+std::map<int64_t, RunningBatch>& Running() {
+  static auto* m = new std::map<int64_t, RunningBatch>;
+  return *m;
+}
+
+// Registers a batch for the progress API while it runs; unregisters it however Ingest ends.
+class RunningBatchGuard {
+ public:
+  RunningBatchGuard(int64_t id, RunningBatch b) : id_(id) {
+    std::lock_guard<std::mutex> lock(g_running_mu);
+    Running()[id] = std::move(b);
+  }
+  ~RunningBatchGuard() {
+    std::lock_guard<std::mutex> lock(g_running_mu);
+    Running().erase(id_);
+  }
+  void Update(const Progress& p) {
+    std::lock_guard<std::mutex> lock(g_running_mu);
+    Running()[id_].progress = p;
+  }
+
+ private:
+  int64_t id_;
+};
+
+}  // namespace
+
+std::optional<RunningBatch> FindRunningBatch(int64_t batch_id) {
+  std::lock_guard<std::mutex> lock(g_running_mu);
+  auto it = Running().find(batch_id);
+  if (it == Running().end()) return std::nullopt;
+  return it->second;
+}
+
+nlohmann::json ProgressJson(int64_t batch_id, const std::string& status, const Progress& p) {
+  double rows_rate = p.seconds > 0 ? p.rows / p.seconds : 0;
+  double byte_rate = p.seconds > 0 ? p.bytes / p.seconds : 0;
+  nlohmann::json eta = nullptr;
+  if (status != "running")
+    eta = 0;
+  else if (p.total_bytes > 0 && byte_rate > 0 && p.bytes <= p.total_bytes)
+    eta = (p.total_bytes - p.bytes) / byte_rate;
+  return {{"batch_id", batch_id},
+          {"status", status},
+          {"rows", p.rows},
+          {"bytes", p.bytes},
+          {"total_bytes", p.total_bytes >= 0 ? nlohmann::json(p.total_bytes) : nullptr},
+          {"seconds", p.seconds},
+          {"rows_per_second", rows_rate},
+          {"mb_per_second", byte_rate / 1e6},
+          {"eta_seconds", eta}};
+}
+
+// ---------------------------------------------------------------------------------------------
 // Validation
 
 namespace {
@@ -126,6 +186,67 @@ bool ParseDateLoose(std::string_view s, int* y, int* m, int* d) {
 
 }  // namespace
 
+// The keys delivered so far in a batch, each with the line that first had it: open addressing
+// over 64-bit hashes with the key bytes in one arena. A node-based map cost an allocation or two
+// per row and a cache miss per probe; at a million rows it was the largest single cost of
+// validation.
+class KeySet {
+ public:
+  // The line that first had `key`, or 0.
+  int64_t Find(std::string_view key) const {
+    if (slots_.empty()) return 0;
+    uint64_t h = Hash(key);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.line == 0) return 0;
+      if (s.hash == h && s.len == key.size() &&
+          std::memcmp(arena_.data() + s.off, key.data(), key.size()) == 0)
+        return s.line;
+    }
+  }
+  // Remembers `key` at `line` (> 0) unless it is there already.
+  void Insert(std::string_view key, int64_t line) {
+    line = std::max<int64_t>(line, 1);
+    if ((count_ + 1) * 2 > slots_.size()) Grow();
+    uint64_t h = Hash(key);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.line == 0) {
+        s = {h, arena_.size(), key.size(), line};
+        arena_.append(key);
+        ++count_;
+        return;
+      }
+      if (s.hash == h && s.len == key.size() &&
+          std::memcmp(arena_.data() + s.off, key.data(), key.size()) == 0)
+        return;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash;
+    size_t off, len;
+    int64_t line;  // 0: empty
+  };
+  static uint64_t Hash(std::string_view k) { return std::hash<std::string_view>()(k); }
+  void Grow() {
+    std::vector<Slot> old(std::max<size_t>(1024, slots_.size() * 2));
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old)
+      if (s.line != 0)
+        for (size_t i = s.hash & mask_;; i = (i + 1) & mask_)
+          if (slots_[i].line == 0) {
+            slots_[i] = s;
+            break;
+          }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, count_ = 0;
+  std::string arena_;
+};
+
 struct Validator::Impl {
   Resource resource;
   const standards::Registry* reg = nullptr;
@@ -142,16 +263,19 @@ struct Validator::Impl {
     int id, gender, birth;
   };
   std::vector<IdRule> id_rules;
-  std::unordered_map<std::string, int64_t> seen;  // key value(s) -> first line
+  KeySet seen;  // key value(s) -> first line
+  std::string key_buf;
   // The key of a record as one string (parts joined by U+001F), empty when a part is null.
-  std::string KeyOf(const std::vector<std::string_view>& values) const {
-    std::string k;
-    for (int i : keys) {
-      if (values[i].empty()) return {};
-      if (!k.empty()) k += '\x1f';
-      k.append(values[i]);
+  // The view lives in key_buf until the next call.
+  std::string_view KeyOf(const std::vector<std::string_view>& values) {
+    key_buf.clear();
+    for (size_t n = 0; n < keys.size(); ++n) {
+      std::string_view v = values[keys[n]];
+      if (v.empty()) return {};
+      if (n) key_buf += '\x1f';
+      key_buf.append(v);
     }
-    return k;
+    return key_buf;
   }
 };
 
@@ -315,20 +439,20 @@ void Validator::Check(const Record& r, std::vector<std::string_view>* values,
     }
   }
   if (!m.keys.empty()) {
-    std::string k = m.KeyOf(*values);
+    std::string_view k = m.KeyOf(*values);
     if (!k.empty())
-      if (auto it = m.seen.find(k); it != m.seen.end())
+      if (int64_t first = m.seen.Find(k))
         reasons->push_back({fields[m.keys[0]].name, "duplicate_key",
                             std::string((*values)[m.keys[0]]),
-                            fmt::format("the key was already delivered on line {}", it->second)});
+                            fmt::format("the key was already delivered on line {}", first)});
   }
 }
 
 void Validator::Remember(const std::vector<std::string_view>& values, int64_t line) {
   auto& m = *impl_;
   if (m.keys.empty()) return;
-  std::string k = m.KeyOf(values);
-  if (!k.empty()) m.seen.emplace(std::move(k), line);
+  std::string_view k = m.KeyOf(values);
+  if (!k.empty()) m.seen.Insert(k, line);
 }
 
 Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const Resource& resource,
@@ -564,6 +688,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
                       "started_ms, actor) VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING id",
                       {res.code, o.file_name, b.mode, FormatRfc3339(started), started, o.actor}));
 
+  RunningBatchGuard running(b.batch_id, {res.code, o.file_name, o.actor, {}});
   auto fail = [&](const Status& s) -> Status {
     b.status = "failed";
     b.error = s.message();
@@ -786,9 +911,11 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       return Status::Internal(
           fmt::format("batch {}: accepted {} + quarantined {} != read {} — the batch is failed",
                       b.batch_id, b.accepted, b.quarantined, committed_read));
-    if (o.progress)
-      o.progress({b.read, reader->bytes_read(), reader->bytes_total(),
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    Progress pr{b.read, reader->bytes_read(), reader->bytes_total(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                b.batch_id};
+    running.Update(pr);
+    if (o.progress) o.progress(pr);
     return Status::Ok();
   };
 

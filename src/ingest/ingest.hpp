@@ -51,7 +51,20 @@ struct Progress {
   int64_t bytes = 0;
   int64_t total_bytes = -1;  // -1 unknown
   double seconds = 0;
+  int64_t batch_id = 0;
 };
+
+// A batch running in this process, as last reported (after each transaction).
+struct RunningBatch {
+  std::string resource, file, actor;
+  Progress progress;
+};
+// The live progress of a batch while Ingester::Ingest runs it in this process; nullopt once it
+// has finished (its counts are then in the batch itself). Thread-safe.
+std::optional<RunningBatch> FindRunningBatch(int64_t batch_id);
+// {batch_id, status, rows, bytes, total_bytes, seconds, rows_per_second, mb_per_second,
+//  eta_seconds (null when unknown)}: one shape for a running batch and a finished one.
+nlohmann::json ProgressJson(int64_t batch_id, const std::string& status, const Progress& p);
 
 struct IngestOptions {
   std::string resource;   // catalogue code

@@ -15,6 +15,7 @@
 
 #include "common/strings.hpp"
 #include "crypto/sm3.hpp"
+#include "ingest/xlsx_reader.hpp"
 
 namespace yishu::ingest {
 
@@ -107,13 +108,19 @@ class Utf8Stream {
         raw_pos_ = 2;
       } else {
         // Binary junk (images, archives, executables) has NULs; text never does in bulk.
+        if (sample.substr(0, 4) == std::string_view("PK\x03\x04", 4))
+          return Status::InvalidArgument(
+              "the file is a ZIP archive, not text: an XLSX workbook must be named .xlsx or "
+              "read with format xlsx");
         size_t nuls = std::count(sample.begin(), sample.end(), '\0');
         if (nuls > 8 && nuls * 1000 > sample.size())
           return Status::InvalidArgument(
               fmt::format("the file is binary, not text ({} NUL bytes in the first {} bytes)", nuls,
                           sample.size()));
-        std::string_view check =
-            eof_ ? sample : sample.substr(0, sample.size() - IncompleteTail(sample));
+        // A character cut at the end of the sample is not held against UTF-8 — nor one cut at
+        // the end of the file (a truncated delivery): its record fails the UTF-8 check instead
+        // of the whole file being read as GB18030 mojibake.
+        std::string_view check = sample.substr(0, sample.size() - IncompleteTail(sample));
         if (Utf8Ok(check)) {
           enc = "UTF-8";
         } else {
@@ -149,8 +156,28 @@ class Utf8Stream {
     return Status::Ok();
   }
 
-  // Fills `out` with up to `cap` UTF-8 bytes; 0 at the end.
+  // Fills `out` with up to `cap` UTF-8 bytes (any cap >= 1); 0 at the end.
   Result<size_t> Read(char* out, size_t cap) {
+    if (cd_ == reinterpret_cast<iconv_t>(-1)) return Convert(out, cap);
+    // iconv cannot write a character into less room than it needs (E2BIG without progress):
+    // convert into a staging buffer always big enough, and hand out as much as the caller
+    // has room for. Without it, a reader whose buffer had 1-3 bytes free hung on a
+    // three-byte character (found by the fuzz target).
+    if (conv_pos_ == conv_.size()) {
+      conv_.resize(64 << 10);
+      YISHU_ASSIGN_OR_RETURN(size_t got, Convert(conv_.data(), conv_.size()));
+      conv_.resize(got);
+      conv_pos_ = 0;
+      if (got == 0) return size_t{0};
+    }
+    size_t k = std::min(cap, conv_.size() - conv_pos_);
+    std::memcpy(out, conv_.data() + conv_pos_, k);
+    conv_pos_ += k;
+    return k;
+  }
+
+ private:
+  Result<size_t> Convert(char* out, size_t cap) {
     for (;;) {
       if (raw_pos_ == raw_.size() && !eof_) YISHU_RETURN_IF_ERROR(FillRaw());
       size_t avail = raw_.size() - raw_pos_;
@@ -200,6 +227,8 @@ class Utf8Stream {
     }
   }
 
+
+ public:
   const std::string& encoding() const { return encoding_; }
   int64_t bytes_read() const { return bytes_read_; }
   int64_t total() const { return src_->size(); }
@@ -229,6 +258,8 @@ class Utf8Stream {
   bool bom_ = false;
   int pending_tail_ = 0;
   iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
+  std::string conv_;  // converted text not yet handed out (iconv only)
+  size_t conv_pos_ = 0;
   std::string encoding_;
   int64_t bytes_read_ = 0;
   crypto::Sm3Hasher hasher_;
@@ -679,18 +710,22 @@ bool Utf8Ok(std::string_view s) {
 Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> source,
                                                  std::string_view name,
                                                  const ReaderOptions& options) {
-  auto in = std::make_unique<Utf8Stream>(std::move(source));
-  YISHU_RETURN_IF_ERROR(in->Init(options.encoding));
   std::string format = ToLowerAscii(options.format);
   if (format.empty() || format == "auto") {
     std::string ext = ToLowerAscii(std::filesystem::path(std::string(name)).extension().string());
     if (ext == ".jsonl" || ext == ".ndjson")
       format = "jsonl";
-    else if (ext == ".xlsx" || ext == ".xls")
-      return Status::InvalidArgument("XLSX files are not supported yet: save the sheet as CSV");
+    else if (ext == ".xlsx" || ext == ".xlsm")
+      format = "xlsx";
+    else if (ext == ".xls" || ext == ".et")
+      return Status::InvalidArgument(
+          "legacy binary workbooks (.xls, .et) are not read: save the sheet as .xlsx or CSV");
     else
       format = "csv";
   }
+  if (format == "xlsx") return OpenXlsxReader(std::move(source), options);
+  auto in = std::make_unique<Utf8Stream>(std::move(source));
+  YISHU_RETURN_IF_ERROR(in->Init(options.encoding));
   if (format == "csv") {
     auto r = std::make_unique<CsvReader>(std::move(in), options);
     YISHU_RETURN_IF_ERROR(r->Init());
@@ -701,7 +736,7 @@ Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> sou
     YISHU_RETURN_IF_ERROR(r->Init());
     return std::unique_ptr<RecordReader>(std::move(r));
   }
-  return Status::InvalidArgument("unknown format '" + format + "' (csv, jsonl)");
+  return Status::InvalidArgument("unknown format '" + format + "' (csv, jsonl, xlsx)");
 }
 
 }  // namespace yishu::ingest

@@ -55,11 +55,18 @@ struct Record {
 };
 
 struct ReaderOptions {
-  std::string format = "auto";    // auto (by extension, then content), csv, jsonl
+  std::string format = "auto";    // auto (by extension, then content), csv, jsonl, xlsx
   std::string encoding = "auto";  // auto, or an iconv name (UTF-8, GB18030, GBK, ...)
   char delimiter = 0;             // 0 = detect among , ; \t |
   size_t buffer_bytes = 1 << 20;
   size_t max_record_bytes = 64 << 20;  // a record longer than this fails the file
+  // XLSX: the sheet to read (empty: the first one) and the bounds that keep a hostile
+  // workbook from exhausting memory (xlsx_reader.hpp).
+  std::string sheet;
+  size_t max_xlsx_bytes = size_t{200} << 20;        // the file itself
+  size_t max_xlsx_part_bytes = size_t{768} << 20;   // one part, inflated
+  size_t max_xlsx_total_bytes = size_t{1536} << 20; // every part, inflated
+  size_t max_xlsx_ratio = 100;                       // inflated / compressed, parts over 1 MiB
 };
 
 class RecordReader {
@@ -70,7 +77,7 @@ class RecordReader {
   // The next record; false at the end. Views in `r` stay valid until the next call.
   virtual Result<bool> Next(Record* r) = 0;
   virtual std::string encoding() const = 0;  // as detected/used: "UTF-8", "GB18030", ...
-  virtual std::string format() const = 0;    // "csv", "jsonl"
+  virtual std::string format() const = 0;    // "csv", "jsonl", "xlsx"
   virtual char delimiter() const { return 0; }
   virtual int64_t blank_lines() const = 0;
   // Raw input bytes consumed so far and the total (-1 unknown), for progress.

@@ -3,7 +3,10 @@
 // one error shape), with per-route metrics.
 #pragma once
 
+#include <filesystem>
+
 #include "platform/platform.hpp"
+#include "server/http_server.hpp"
 #include "server/router.hpp"
 
 namespace yishu::server {
@@ -18,6 +21,12 @@ void RegisterOverviewRoutes(Router& router, platform::Platform& p);
 void RegisterIngestRoutes(Router& router, platform::Platform& p);
 void RegisterSecurityRoutes(Router&, platform::Platform&);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
+
+// Large uploads: the bodies of routes marked spooled_body are streamed to temporary files in
+// `spool_dir` (created; at most `max_bytes` each) instead of memory. Such a request without a
+// bearer token is refused (401) before its body is read. `router` must outlive the server.
+void ConfigureUploads(HttpServerOptions& so, const Router& router,
+                      const std::filesystem::path& spool_dir, uint64_t max_bytes);
 
 // The OpenAPI 3 document of the router's routes.
 nlohmann::json OpenApiDocument(const Router& router);

@@ -34,19 +34,23 @@ int64_t PathId(const Call& call, const char* name) {
 }  // namespace
 
 void RegisterIngestRoutes(Router& router, platform::Platform& p) {
-  router.Add(
-      {"POST",
-       "/api/v1/resources/{code}/batches",
-       false,
-       {Role::kPlatformAdmin, Role::kDeptSteward},
-       {"Deliver a file (CSV or JSON Lines, UTF-8 or GBK/GB18030) as a batch",
-        "ingest",
-        {{"mode", "upsert (default, incremental), append, or replace (full load)"},
-         {"file_name", "the delivered file's name (recorded in the batch)"},
-         {"format", "auto (default), csv, jsonl"},
-         {"encoding", "auto (default) or an encoding name"}},
-        true,
-        "the file's bytes"},
+  Route upload{
+      "POST",
+      "/api/v1/resources/{code}/batches",
+      false,
+      {Role::kPlatformAdmin, Role::kDeptSteward},
+      {"Deliver a file (CSV, JSON Lines or XLSX; UTF-8 or GBK/GB18030) as a batch. The body is "
+       "streamed to disk, not held in memory; follow a running batch with GET "
+       "/api/v1/batches/{id}/progress",
+       "ingest",
+       {{"mode", "upsert (default, incremental), append, or replace (full load)"},
+        {"file_name", "the delivered file's name (recorded in the batch; its extension picks "
+                      "the format)"},
+        {"format", "auto (default), csv, jsonl, xlsx"},
+        {"encoding", "auto (default) or an encoding name"},
+        {"sheet", "XLSX: the sheet to read (default: the first)"}},
+       true,
+       "the file's bytes"},
        [&p](Call& call) {
          const std::string& code = call.request.Param("code");
          api::RequireDepartment(call, DepartmentOf(p, code));
@@ -62,9 +66,16 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
          o.file_name = name && !name->empty() ? *name : "upload";
          if (auto* f = call.request.Query("format")) o.reader.format = *f;
          if (auto* e = call.request.Query("encoding")) o.reader.encoding = *e;
+         if (auto* sh = call.request.Query("sheet")) o.reader.sheet = *sh;
          o.actor = call.principal->username;
          ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
-         auto result = ing.Ingest(ingest::MemorySource(call.request.body), o);
+         // A large upload arrives spooled to a file (ConfigureUploads); a small one in memory.
+         std::unique_ptr<ingest::ByteSource> source;
+         if (!call.request.body_file.empty())
+           source = ValueOrThrow(ingest::OpenFileSource(call.request.body_file));
+         else
+           source = ingest::MemorySource(call.request.body);
+         auto result = ing.Ingest(std::move(source), o);
          auto ev = api::EventFor(call, "ingest.batch", code);
          if (!result.ok()) {
            ev.result = "error";
@@ -83,6 +94,32 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
          Response res = Response::Json(j, 201);
          res.headers.emplace_back("Location", fmt::format("/api/v1/batches/{}", result->batch_id));
          return res;
+       }};
+  upload.spooled_body = true;
+  router.Add(std::move(upload));
+
+  router.Add(
+      {"GET",
+       "/api/v1/batches/{id}/progress",
+       false,
+       {Role::kPlatformAdmin, Role::kDeptSteward, Role::kDeptUser, Role::kSecurityAuditor},
+       {"A batch's progress: rows and bytes read, rate and ETA while it runs (live, from the "
+        "server that runs it); the final figures once it has finished",
+        "ingest"},
+       [&p](Call& call) {
+         int64_t id = PathId(call, "id");
+         ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
+         auto batch = ValueOrThrow(ing.GetBatch(id));
+         RequireReader(call, DepartmentOf(p, batch["resource"].get<std::string>()));
+         if (auto running = ingest::FindRunningBatch(id))
+           return Response::Json(ingest::ProgressJson(id, "running", running->progress));
+         // Finished, or running in another process (its counts are committed per transaction).
+         ingest::Progress pr;
+         pr.rows = batch["read"].get<int64_t>();
+         pr.bytes = batch["bytes"].get<int64_t>();
+         pr.seconds = batch["duration_ms"].get<int64_t>() / 1000.0;
+         pr.batch_id = id;
+         return Response::Json(ingest::ProgressJson(id, batch["status"].get<std::string>(), pr));
        }});
 
   router.Add({"GET",

@@ -172,6 +172,25 @@ void RequireDepartment(const Call& call, const std::string& department) {
 
 }  // namespace api
 
+void ConfigureUploads(HttpServerOptions& so, const Router& router,
+                      const std::filesystem::path& spool_dir, uint64_t max_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(spool_dir, ec);
+  so.spool_dir = spool_dir.string();
+  so.max_spooled_body_bytes = max_bytes;
+  so.spool_body = [&router](const Request& head) -> Result<bool> {
+    std::map<std::string, std::string> params;
+    bool method_mismatch = false;
+    const Route* route = router.Match(head.method, head.path, &params, &method_mismatch);
+    if (!route || !route->spooled_body) return false;
+    // Who may upload is decided once the body is in; who may not even send one is known now.
+    const std::string* auth = head.Header("authorization");
+    if (!auth || auth->rfind("Bearer ", 0) != 0)
+      return Status::Unauthenticated("authentication required: send a bearer token");
+    return true;
+  };
+}
+
 void RegisterAllRoutes(Router& router, platform::Platform& p) {
   RegisterSystemRoutes(router, p);
   RegisterIdentityRoutes(router, p);

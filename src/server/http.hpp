@@ -21,6 +21,9 @@ struct Request {
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  // Set instead of `body` for requests whose body was spooled to a temporary file (large
+  // uploads, HttpServerOptions::spool_body); the transport removes it after the response.
+  std::string body_file;
   std::string client;                         // "127.0.0.1"
   std::map<std::string, std::string> params;  // path parameters, set by the router
 

@@ -4,6 +4,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -29,56 +33,151 @@ class Session : public std::enable_shared_from_this<Session> {
                    beast::bind_front_handler(&Session::Read, shared_from_this()));
   }
 
- private:
-  void Read() {
-    parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  ~Session() {
+    if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
   }
 
-  void OnRead(beast::error_code ec, size_t) {
+ private:
+  // The header first; then the body into memory (bounded by max_body_bytes) or, for large
+  // uploads (options_.spool_body), into a temporary file chunk by chunk.
+  void Read() {
+    head_.emplace();
+    head_->header_limit(64 * 1024);
+    head_->body_limit(std::max<uint64_t>(
+        options_.max_body_bytes, options_.spool_body ? options_.max_spooled_body_bytes : 0));
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    bhttp::async_read_header(stream_, buffer_, *head_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // True when `ec` ended the request (the connection is closed or an error is sent).
+  bool ReadFailed(beast::error_code ec, uint64_t limit) {
+    if (!ec) return false;
+    DropSpool();
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
-      return Close();
+      Close();
+    } else if (ec == bhttp::error::body_limit) {
+      SendError(Status::PayloadTooLarge("request body is larger than the limit of " +
+                                        std::to_string(limit) + " bytes"),
+                false);
+    } else {
+      SendError(Status::InvalidArgument("malformed HTTP request: " + ec.message()), false);
     }
-    if (ec == bhttp::error::body_limit) {
-      return SendError(Status::PayloadTooLarge("request body is larger than the limit of " +
-                                               std::to_string(options_.max_body_bytes) + " bytes"),
-                       false);
-    }
-    if (ec) {
-      return SendError(Status::InvalidArgument("malformed HTTP request: " + ec.message()), false);
-    }
-    auto& msg = parser_->get();
+    return true;
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ReadFailed(ec, options_.max_body_bytes)) return;
+    auto& msg = head_->get();
     Request req;
     req.method = std::string(msg.method_string());
     std::string_view target(msg.target().data(), msg.target().size());
     size_t qpos = target.find('?');
     auto path = PercentDecode(target.substr(0, qpos), false);
     if (!path || path->empty() || (*path)[0] != '/' || path->find("..") != std::string::npos) {
-      return SendError(Status::InvalidArgument("malformed request path"), msg.keep_alive());
+      return SendError(Status::InvalidArgument("malformed request path"), false);
     }
     req.path = std::move(*path);
     if (qpos != std::string_view::npos) req.query = ParseQuery(target.substr(qpos + 1));
     for (const auto& h : msg)
       req.headers[ToLowerAscii(std::string_view(h.name_string().data(), h.name_string().size()))] =
           std::string(h.value());
-    req.body = std::move(msg.body());
     beast::error_code ep_ec;
     auto ep = stream_.socket().remote_endpoint(ep_ec);
     req.client = ep_ec ? "" : ep.address().to_string();
-    bool keep_alive = msg.keep_alive();
-    int version = msg.version();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    bool spool = false;
+    if (options_.spool_body) {
+      auto decision = options_.spool_body(req);
+      // Refused before its body is read: the connection closes rather than drain it.
+      if (!decision.ok()) return SendError(decision.status(), false);
+      spool = *decision;
+    }
+    pending_ = std::move(req);
+    if (!spool) {
+      if (auto len = head_->content_length(); len && *len > options_.max_body_bytes) {
+        ReadFailed(bhttp::error::body_limit, options_.max_body_bytes);
+        return;
+      }
+      body_.emplace(std::move(*head_));
+      head_.reset();
+      body_->body_limit(options_.max_body_bytes);
+      return bhttp::async_read(stream_, buffer_, *body_,
+                               beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    }
+    std::string path_template = options_.spool_dir + "/upload-XXXXXX";
+    int fd = ::mkstemp(path_template.data());
+    if (fd < 0)
+      return SendError(
+          Status::IoError(std::string("cannot spool the upload: ") + std::strerror(errno)), false);
+    ::close(fd);
+    spool_path_ = path_template;
+    bool expect_continue = beast::iequals(msg[bhttp::field::expect], "100-continue");
+    file_.emplace(std::move(*head_));
+    head_.reset();
+    file_->body_limit(options_.max_spooled_body_bytes);
+    beast::error_code fec;
+    file_->get().body().open(spool_path_.c_str(), beast::file_mode::write, fec);
+    if (fec) {
+      DropSpool();
+      return SendError(Status::IoError("cannot spool the upload: " + fec.message()), false);
+    }
+    pending_.body_file = spool_path_;
+    if (!expect_continue) return ReadSpoolChunk();
+    // A client waiting for the go-ahead before a large body (curl does) gets it at once.
+    auto go =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+    bhttp::async_write(stream_, *go, [self = shared_from_this(), go](beast::error_code ec, size_t) {
+      if (self->ReadFailed(ec, 0)) return;
+      self->ReadSpoolChunk();
+    });
+  }
+
+  // Chunk by chunk, so the idle timeout applies between chunks, not to the whole upload.
+  void ReadSpoolChunk() {
+    if (file_->is_done()) return OnSpoolChunk({}, 0);  // no body, or all of it came with the header
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    bhttp::async_read_some(stream_, buffer_, *file_,
+                           beast::bind_front_handler(&Session::OnSpoolChunk, shared_from_this()));
+  }
+
+  void OnSpoolChunk(beast::error_code ec, size_t) {
+    if (ReadFailed(ec, options_.max_spooled_body_bytes)) return;
+    if (!file_->is_done()) return ReadSpoolChunk();
+    file_->get().body().close();
+    file_.reset();
+    Dispatch();
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ReadFailed(ec, options_.max_body_bytes)) return;
+    pending_.body = std::move(body_->get().body());
+    body_.reset();
+    Dispatch();
+  }
+
+  void Dispatch() {
+    Request req = std::move(pending_);
+    pending_ = Request{};
     Response res;
     try {
       res = handler_(req);
     } catch (const std::exception& e) {
       res = Response::Error(Status::Internal(e.what()));
     }
-    Send(std::move(res), keep_alive, version);
+    DropSpool();
+    Send(std::move(res), keep_alive_, version_);
+  }
+
+  void DropSpool() {
+    if (file_) {
+      file_->get().body().close();
+      file_.reset();
+    }
+    if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
+    spool_path_.clear();
   }
 
   void SendError(const Status& s, bool keep_alive) { Send(Response::Error(s), keep_alive, 11); }
@@ -111,7 +210,13 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   const HttpServerOptions& options_;
   const HttpServer::HandlerFn& handler_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> head_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_;
+  Request pending_;
+  std::string spool_path_;
+  bool keep_alive_ = false;
+  int version_ = 11;
   std::shared_ptr<void> response_;
 };
 

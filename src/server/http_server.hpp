@@ -20,6 +20,14 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_body_bytes = 10 * 1024 * 1024;
   int idle_timeout_seconds = 60;
+  // Large uploads: once a request's header is read (method, path, query, headers; no body),
+  // this decides whether its body goes to a temporary file in spool_dir instead of memory
+  // (true), stays in memory under max_body_bytes (false), or the request is refused at once
+  // without reading the body (an error, e.g. no credentials). A spooled body may be up to
+  // max_spooled_body_bytes and is never held in memory whole.
+  std::function<Result<bool>(const Request& head)> spool_body;
+  std::string spool_dir;
+  uint64_t max_spooled_body_bytes = uint64_t{4} << 30;
 };
 
 class HttpServer {

@@ -43,6 +43,9 @@ struct Route {
   RouteDoc doc;
   Handler handler;
   std::vector<std::string> segments;  // split pattern
+  // The body is a large upload: streamed to a temporary file (Request::body_file), not held in
+  // memory, and not bounded by server.max_body_bytes (ConfigureUploads).
+  bool spooled_body = false;
 };
 
 class Router {

@@ -37,6 +37,7 @@ class TestPlatform {
     so.port = 0;
     so.threads = 2;
     so.max_body_bytes = 65536;
+    ConfigureUploads(so, router_, dir_ / "tmp" / "uploads", uint64_t{256} << 20);
     http_ = std::make_unique<HttpServer>(so, [this](Request& r) { return dispatcher_->Handle(r); });
     ThrowIfError(http_->Listen());
     thread_ = std::thread([this] { http_->Run(false); });
@@ -74,6 +75,7 @@ class TestPlatform {
   }
 
   Client& client() { return *client_; }
+  int client_port() const { return http_->port(); }
   platform::Platform& platform() { return *platform_; }
   const Router& router() const { return router_; }
   const std::string& token(const std::string& role) { return tokens_[role]; }
