@@ -17,6 +17,7 @@ void RegisterAuditRoutes(Router& router, platform::Platform& p);
 void RegisterOverviewRoutes(Router& router, platform::Platform& p);
 void RegisterIngestRoutes(Router& router, platform::Platform& p);
 void RegisterSecurityRoutes(Router&, platform::Platform&);
+void RegisterQualityRoutes(Router& router, platform::Platform& p);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // The OpenAPI 3 document of the router's routes.

@@ -64,6 +64,7 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
          if (auto* e = call.request.Query("encoding")) o.reader.encoding = *e;
          o.actor = call.principal->username;
          ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
+         ing.SetObserver(&p.quality());
          auto result = ing.Ingest(ingest::MemorySource(call.request.body), o);
          auto ev = api::EventFor(call, "ingest.batch", code);
          if (!result.ok()) {
