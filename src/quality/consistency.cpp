@@ -135,9 +135,13 @@ Result<nlohmann::json> Quality::CheckConsistency(const std::string& resource,
           {"element", src.element},
           {"subject", src.subject},
           {"authoritative",
-           {{"resource", auth_res.code}, {"field", src.field}, {"department", auth_res.department}}},
+           {{"resource", auth_res.code},
+            {"field", src.field},
+            {"department", auth_res.department}}},
           {"copy",
-           {{"resource", copy_res.code}, {"field", copy.field}, {"department", copy_res.department}}},
+           {{"resource", copy_res.code},
+            {"field", copy.field},
+            {"department", copy_res.department}}},
           {"compared", compared},
           {"disagreeing", disagreeing},
           {"unreadable", unreadable},
@@ -170,26 +174,27 @@ Result<nlohmann::json> Quality::CheckConsistency(const std::string& resource,
         }
         // No disagreement left: a ticket marked fixed is verified.
         YISHU_ASSIGN_OR_RETURN(auto fixed, tx.Query("SELECT id FROM quality_tickets WHERE "
-                                                     "resource = ? AND kind = 'consistency' AND "
-                                                     "rule = ? AND field = ? AND status = 'fixed'",
-                                                     {copy_res.code, rule, copy.field}));
+                                                    "resource = ? AND kind = 'consistency' AND "
+                                                    "rule = ? AND field = ? AND status = 'fixed'",
+                                                    {copy_res.code, rule, copy.field}));
         for (const auto& t : fixed) {
           YISHU_RETURN_IF_ERROR(tx.Exec("UPDATE quality_tickets SET status = 'verified', "
                                         "verified_batch = ?, occurrences = 0, updated_ms = ? "
                                         "WHERE id = ?",
                                         {batch, NowMillis(), t.Int(0)})
                                     .status());
-          YISHU_RETURN_IF_ERROR(RecordTransition(
-              tx, t.Int(0), "fixed", "verified", actor,
-              fmt::format("{} subjects compared, none disagrees", compared),
-              copy_res.department, copy_res.code, true));
+          YISHU_RETURN_IF_ERROR(
+              RecordTransition(tx, t.Int(0), "fixed", "verified", actor,
+                               fmt::format("{} subjects compared, none disagrees", compared),
+                               copy_res.department, copy_res.code, true));
         }
         return Status::Ok();
       }));
       pairs.push_back(std::move(pair));
     }
   }
-  return nlohmann::json{{"checked_at", FormatRfc3339(run_ms)}, {"pairs", pairs}, {"skipped", skipped}};
+  return nlohmann::json{
+      {"checked_at", FormatRfc3339(run_ms)}, {"pairs", pairs}, {"skipped", skipped}};
 }
 
 }  // namespace yishu::quality

@@ -26,7 +26,7 @@ struct Quality::QuarantineTally {
   std::map<std::string, int64_t> records_by_dimension;  // records with ≥1 reason of it
   struct Problem {
     int64_t rows = 0;
-    std::string message;               // the first reason's message
+    std::string message;                 // the first reason's message
     std::vector<int64_t> example_lines;  // the first few
   };
   std::map<std::pair<std::string, std::string>, Problem> problems;  // (rule, field)

@@ -22,8 +22,8 @@ constexpr const char* kRunEventSchema =
 constexpr const char* kFacetBase = "https://openlineage.io/spec/facets/";
 
 std::string RunId(const std::string& store, int64_t batch_id, int64_t started_ms) {
-  std::string h = crypto::Sm3(store + "|" + std::to_string(batch_id) + "|" +
-                              std::to_string(started_ms));
+  std::string h =
+      crypto::Sm3(store + "|" + std::to_string(batch_id) + "|" + std::to_string(started_ms));
   // RFC 4122 layout, version 4 bits (random-looking), variant 10.
   h[6] = static_cast<char>((h[6] & 0x0f) | 0x40);
   h[8] = static_cast<char>((h[8] & 0x3f) | 0x80);
@@ -62,29 +62,31 @@ Result<nlohmann::json> Quality::EndEvent(const ingest::BatchResult& b) {
   nlohmann::json input = {{"namespace", "file"}, {"name", b.file}};
   std::string sm3 = row.Text(2);
   if (!sm3.empty()) {
-    auto version = Facet(p, "1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet");
+    auto version =
+        Facet(p, "1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet");
     version["datasetVersion"] = "sm3:" + sm3;
     input["facets"] = {{"version", version}};
   }
-  auto in_stats =
-      Facet(p, "1-0-0/InputStatisticsInputDatasetFacet.json#/$defs/InputStatisticsInputDatasetFacet");
+  auto in_stats = Facet(
+      p, "1-0-0/InputStatisticsInputDatasetFacet.json#/$defs/InputStatisticsInputDatasetFacet");
   in_stats["rowCount"] = b.read;
   in_stats["size"] = row.Int(3) ? row.Int(3) : b.bytes;
   in_stats["fileCount"] = 1;
   input["inputFacets"] = {{"inputStatistics", in_stats}};
   auto out_stats = [&](int64_t rows) {
     auto f = Facet(
-        p, "1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet");
+        p,
+        "1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet");
     f["rowCount"] = rows;
     return f;
   };
-  nlohmann::json outputs = nlohmann::json::array(
-      {{{"namespace", options_.openlineage_namespace},
-        {"name", ingest::Ingester::TableName(b.resource)},
-        {"outputFacets", {{"outputStatistics", out_stats(b.accepted)}}}},
-       {{"namespace", options_.openlineage_namespace},
-        {"name", "ingest_quarantine"},
-        {"outputFacets", {{"outputStatistics", out_stats(b.quarantined)}}}}});
+  nlohmann::json outputs =
+      nlohmann::json::array({{{"namespace", options_.openlineage_namespace},
+                              {"name", ingest::Ingester::TableName(b.resource)},
+                              {"outputFacets", {{"outputStatistics", out_stats(b.accepted)}}}},
+                             {{"namespace", options_.openlineage_namespace},
+                              {"name", "ingest_quarantine"},
+                              {"outputFacets", {{"outputStatistics", out_stats(b.quarantined)}}}}});
   nlohmann::json run = {{"runId", RunId(store_.description(), b.batch_id, started)}};
   if (!ok) {
     auto err = Facet(p, "1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet");

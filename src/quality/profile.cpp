@@ -28,7 +28,9 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
     // No batch delivered yet: no table, an empty profile.
     auto probe = store_.Query("SELECT COUNT(*) FROM " + table + " WHERE 1 = 0");
     if (!probe.ok())
-      return nlohmann::json{{"resource", res.code}, {"batch_id", batch_id}, {"rows", 0},
+      return nlohmann::json{{"resource", res.code},
+                            {"batch_id", batch_id},
+                            {"rows", 0},
                             {"fields", nlohmann::json::array()}};
   }
   const std::string where = batch_id ? " WHERE _batch = ?" : "";
@@ -73,8 +75,10 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
       fields.push_back(std::move(j));
       continue;
     }
-    j["min"] = agg[base + 2].is_null() ? nlohmann::json(nullptr) : nlohmann::json(agg.Text(base + 2));
-    j["max"] = agg[base + 3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(agg.Text(base + 3));
+    j["min"] =
+        agg[base + 2].is_null() ? nlohmann::json(nullptr) : nlohmann::json(agg.Text(base + 2));
+    j["max"] =
+        agg[base + 3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(agg.Text(base + 3));
 
     nlohmann::json top = nlohmann::json::array();
     {
@@ -92,11 +96,10 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
     nlohmann::json lengths = nlohmann::json::array();
     {
       const std::string len = "LENGTH(CAST(" + c.name + " AS TEXT))";
-      YISHU_ASSIGN_OR_RETURN(
-          auto lv, store_.Query("SELECT " + len + " AS len, COUNT(*) FROM " + table +
-                                    and_where(c.name + " IS NOT NULL") + " GROUP BY " + len +
-                                    " ORDER BY 1",
-                                params));
+      YISHU_ASSIGN_OR_RETURN(auto lv, store_.Query("SELECT " + len + " AS len, COUNT(*) FROM " +
+                                                       table + and_where(c.name + " IS NOT NULL") +
+                                                       " GROUP BY " + len + " ORDER BY 1",
+                                                   params));
       for (const auto& r : lv) lengths.push_back({{"length", r.Int(0)}, {"count", r.Int(1)}});
     }
     j["lengths"] = lengths;
@@ -120,8 +123,9 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
           }));
     }
     std::vector<std::pair<std::string, int64_t>> ranked(shapes.begin(), shapes.end());
-    std::sort(ranked.begin(), ranked.end(),
-              [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
     nlohmann::json patterns = nlohmann::json::array();
     int64_t shown = 0;
     for (size_t k = 0; k < ranked.size() && k < kTopPatterns; ++k) {
@@ -130,8 +134,8 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
     }
     if (filled - shown > 0) patterns.push_back({{"pattern", "(other)"}, {"count", filled - shown}});
     j["patterns"] = patterns;
-    j["distinct_patterns"] = other ? nlohmann::json(fmt::format("> {}", kMaxPatterns))
-                                   : nlohmann::json(shapes.size());
+    j["distinct_patterns"] =
+        other ? nlohmann::json(fmt::format("> {}", kMaxPatterns)) : nlohmann::json(shapes.size());
     fields.push_back(std::move(j));
   }
   int64_t now = NowMillis();
@@ -140,13 +144,13 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
                             {"rows", rows},
                             {"computed_at", FormatRfc3339(now)},
                             {"fields", fields}};
-  YISHU_RETURN_IF_ERROR(store_
-                            .Exec("INSERT INTO quality_profiles (resource, batch_id, computed_ms, "
-                                  "profile) VALUES (?, ?, ?, ?)",
-                                  {res.code, batch_id, now,
-                                   profile.dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace)})
-                            .status());
+  YISHU_RETURN_IF_ERROR(
+      store_
+          .Exec("INSERT INTO quality_profiles (resource, batch_id, computed_ms, "
+                "profile) VALUES (?, ?, ?, ?)",
+                {res.code, batch_id, now,
+                 profile.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)})
+          .status());
   return profile;
 }
 

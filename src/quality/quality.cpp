@@ -134,10 +134,10 @@ std::string PatternOf(std::string_view value) {
 std::string_view DimensionOf(std::string_view rule) {
   if (rule == "not_null") return "completeness";
   if (rule.size() > 9 && rule.substr(rule.size() - 9) == "_mismatch") return "consistency";
-  static const char* kAccuracy[] = {"duplicate_key",  "duplicate_key_in_table", "ragged_row",
-                                    "bare_quote",     "text_after_quote",       "unterminated_quote",
-                                    "nul_byte",       "invalid_utf8",           "invalid_json",
-                                    "unknown_key",    "unmapped_value"};
+  static const char* kAccuracy[] = {"duplicate_key", "duplicate_key_in_table", "ragged_row",
+                                    "bare_quote",    "text_after_quote",       "unterminated_quote",
+                                    "nul_byte",      "invalid_utf8",           "invalid_json",
+                                    "unknown_key",   "unmapped_value"};
   for (const char* a : kAccuracy)
     if (rule == a) return "accuracy";
   return "conformity";
@@ -158,10 +158,14 @@ nlohmann::json ScoreJson(const std::optional<double>& v) {
 }
 
 nlohmann::json ToJson(const Scores& s) {
-  return {{"completeness", ScoreJson(s.completeness)}, {"conformity", ScoreJson(s.conformity)},
-          {"accuracy", ScoreJson(s.accuracy)},         {"consistency", ScoreJson(s.consistency)},
-          {"timeliness", ScoreJson(s.timeliness)},     {"accessibility", ScoreJson(s.accessibility)},
-          {"closed_loop", ScoreJson(s.closed_loop)},   {"overall", ScoreJson(s.overall)},
+  return {{"completeness", ScoreJson(s.completeness)},
+          {"conformity", ScoreJson(s.conformity)},
+          {"accuracy", ScoreJson(s.accuracy)},
+          {"consistency", ScoreJson(s.consistency)},
+          {"timeliness", ScoreJson(s.timeliness)},
+          {"accessibility", ScoreJson(s.accessibility)},
+          {"closed_loop", ScoreJson(s.closed_loop)},
+          {"overall", ScoreJson(s.overall)},
           {"detail", s.detail}};
 }
 
@@ -219,9 +223,9 @@ void Quality::OnBatchStarted(const ingest::BatchResult& b, int64_t started_ms) {
 // next step still runs.
 void Quality::OnBatchFinished(const ingest::BatchResult& b, const ingest::BatchShape& shape) {
   auto ev = EndEvent(b);
-  Report("OpenLineage end event", b.batch_id,
-         ev.ok() ? EmitLineage(b.batch_id, *ev) : ev.status());
-  if (!shape.header.empty()) Report("saving the batch shape", b.batch_id, SaveShape(b.batch_id, shape));
+  Report("OpenLineage end event", b.batch_id, ev.ok() ? EmitLineage(b.batch_id, *ev) : ev.status());
+  if (!shape.header.empty())
+    Report("saving the batch shape", b.batch_id, SaveShape(b.batch_id, shape));
   auto scores = ComputeBatchScores(b.batch_id);
   Report("scoring", b.batch_id, scores.status());
   if (b.status != "completed") return;

@@ -69,8 +69,8 @@ struct QualityOptions {
 // The six GB/T 36344 dimensions plus the closed loop; a dimension that cannot be measured is
 // std::nullopt (and left out of the overall score).
 struct Scores {
-  std::optional<double> completeness, conformity, accuracy, consistency, timeliness,
-      accessibility, closed_loop, overall;
+  std::optional<double> completeness, conformity, accuracy, consistency, timeliness, accessibility,
+      closed_loop, overall;
   nlohmann::json detail = nlohmann::json::object();
 };
 nlohmann::json ToJson(const Scores& s);
@@ -141,13 +141,12 @@ class Quality : public ingest::BatchObserver {
   Result<Scores> ComputeBatchScores(int64_t batch_id);
   Status UpdateTicketsForBatch(const ingest::BatchResult& b, const QuarantineTally& tally);
   Status RaiseTicket(store::Connection& tx, const std::string& department,
-                     const std::string& resource, const std::string& kind,
-                     const std::string& rule, const std::string& field, const std::string& title,
-                     int64_t occurrences, int64_t batch_id, const nlohmann::json& detail);
+                     const std::string& resource, const std::string& kind, const std::string& rule,
+                     const std::string& field, const std::string& title, int64_t occurrences,
+                     int64_t batch_id, const nlohmann::json& detail);
   Status RecordTransition(store::Connection& tx, int64_t ticket, const std::string& from,
-                          const std::string& to, const std::string& actor,
-                          const std::string& note, const std::string& department,
-                          const std::string& resource, bool audit);
+                          const std::string& to, const std::string& actor, const std::string& note,
+                          const std::string& department, const std::string& resource, bool audit);
   Status SaveShape(int64_t batch_id, const ingest::BatchShape& shape);
   Status EmitLineage(int64_t batch_id, const nlohmann::json& event);
   Result<nlohmann::json> StartEvent(const ingest::BatchResult& b, int64_t started_ms);

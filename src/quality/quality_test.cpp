@@ -110,8 +110,7 @@ class QualityTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<platform::Platform> p_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, QualityTest,
-                         ::testing::ValuesIn(store::testing::Backends()));
+INSTANTIATE_TEST_SUITE_P(Backends, QualityTest, ::testing::ValuesIn(store::testing::Backends()));
 
 const std::string kGaHeader = "id_number,name,address,mobile,township\n";
 
@@ -120,8 +119,8 @@ std::string GaRows(int n, int bad_mobiles, int missing_names, int seq0 = 1) {
   for (int i = 0; i < n; ++i) {
     std::string mobile = i < bad_mobiles ? "1380013800" : "1380013" + fmt::format("{:04d}", i);
     std::string name = i >= bad_mobiles && i < bad_mobiles + missing_names ? "" : "张三";
-    csv += fmt::format("{},{},浙江省绍兴市柯桥区{}号,{},{}\n", IdNumber("19800101", seq0 + i),
-                       name, i, mobile, i % 3 ? "柯桥街道" : "华舍街道");
+    csv += fmt::format("{},{},浙江省绍兴市柯桥区{}号,{},{}\n", IdNumber("19800101", seq0 + i), name,
+                       i, mobile, i % 3 ? "柯桥街道" : "华舍街道");
   }
   return csv;
 }
@@ -166,10 +165,10 @@ TEST_P(QualityTest, ProfilesScoresAndTrend) {
 
   // Batch scores: 3 rows broke a standard (mobile length), 2 lacked a required name.
   auto s1 = ValueOrThrow(p_->quality().BatchScores(b1.batch_id));
-  EXPECT_NEAR(*s1.conformity, 1 - 3 / 30.0, 1e-5);
+  EXPECT_NEAR(*s1.conformity, 1 - 3 / 30.0, 1e-9);
   EXPECT_NEAR(*s1.accuracy, 1.0, 1e-9);
   EXPECT_NEAR(*s1.consistency, 1.0, 1e-9);
-  EXPECT_NEAR(*s1.completeness, 1 - 2 / 150.0, 1e-5);
+  EXPECT_NEAR(*s1.completeness, 1 - 2 / 150.0, 1e-9);
   EXPECT_EQ(*s1.timeliness, 1.0);
   EXPECT_EQ(*s1.accessibility, 1.0);
   ASSERT_TRUE(s1.overall.has_value());
@@ -197,7 +196,7 @@ TEST_P(QualityTest, ProfilesScoresAndTrend) {
   EXPECT_EQ(bp["rows"], 30);
 
   auto rs = ValueOrThrow(p_->quality().ResourceScores("GA_PERSON"));
-  EXPECT_NEAR(*rs.accessibility, 2 / 3.0, 1e-5);
+  EXPECT_NEAR(*rs.accessibility, 2 / 3.0, 1e-9);
   ASSERT_TRUE(rs.closed_loop.has_value());
   auto depts = ValueOrThrow(p_->quality().DepartmentScores())["items"];
   ASSERT_EQ(depts.size(), 2u);
@@ -238,8 +237,8 @@ TEST_P(QualityTest, TicketLoopVerifiedByTheNextBatchAndReopened) {
   EXPECT_EQ(v["status"], "closed");
   std::vector<std::string> path;
   for (const auto& h : v["history"]) path.push_back(h["to"].get<std::string>());
-  EXPECT_EQ(path, (std::vector<std::string>{"open", "acknowledged", "fixed", "open",
-                                            "acknowledged", "fixed", "verified", "closed"}));
+  EXPECT_EQ(path, (std::vector<std::string>{"open", "acknowledged", "fixed", "open", "acknowledged",
+                                            "fixed", "verified", "closed"}));
   auto resolved = ValueOrThrow(p_->store().QueryOne(
       "SELECT COUNT(*) FROM quality_quarantine_resolution WHERE resource = 'GA_PERSON' AND "
       "status = 'superseded'"));
@@ -265,8 +264,8 @@ TEST_P(QualityTest, QuarantinedRowThatPassesAgainIsReleasedWithItsLineage) {
                  "append.csv");
   ASSERT_EQ(b2.quarantined, 1);
   // A full load without K1: the refused row of batch 2 now passes and is released.
-  auto b3 = Load("GA_PERSON", kGaHeader + row(k2, "丙") + row(k3, "丙"),
-                 ingest::LoadMode::kReplace, "full.csv");
+  auto b3 = Load("GA_PERSON", kGaHeader + row(k2, "丙") + row(k3, "丙"), ingest::LoadMode::kReplace,
+                 "full.csv");
   auto rel = ValueOrThrow(p_->store().QueryOne(
       "SELECT r.status, r.record_id, r.by_batch FROM quality_quarantine_resolution r JOIN "
       "ingest_quarantine q ON q.id = r.quarantine_id WHERE q.batch_id = ?",
@@ -281,15 +280,14 @@ TEST_P(QualityTest, QuarantinedRowThatPassesAgainIsReleasedWithItsLineage) {
   EXPECT_EQ(lin.batch_id, b2.batch_id);
   EXPECT_EQ(lin.file, "append.csv");
   EXPECT_EQ(lin.line, 3);
-  auto town = ValueOrThrow(p_->store().QueryOne(
-      "SELECT township FROM r_ga_person WHERE _id = ?", {record}));
+  auto town = ValueOrThrow(
+      p_->store().QueryOne("SELECT township FROM r_ga_person WHERE _id = ?", {record}));
   EXPECT_EQ(town.Text(0), "乙");
   auto count = ValueOrThrow(p_->store().QueryOne("SELECT COUNT(*) FROM r_ga_person"));
   EXPECT_EQ(count.Int(0), 3);
   // The release batch keeps the invariant like any other.
   auto rb = ValueOrThrow(p_->store().QueryOne(
-      "SELECT read_count, accepted, quarantined FROM ingest_batches WHERE id = ?",
-      {rel.Int(2)}));
+      "SELECT read_count, accepted, quarantined FROM ingest_batches WHERE id = ?", {rel.Int(2)}));
   EXPECT_EQ(rb.Int(0), rb.Int(1) + rb.Int(2));
   // Nothing left to release a second time.
   auto again = ValueOrThrow(p_->quality().Revalidate("GA_PERSON", "test"));
@@ -325,7 +323,7 @@ TEST_P(QualityTest, CrossSourceDisagreementNamesTheAuthoritativeSource) {
   EXPECT_EQ(t["detail"]["authoritative"]["resource"], "GA_PERSON");
   EXPECT_NE(t["title"].get<std::string>().find("GA_PERSON.address"), std::string::npos);
   auto rs = ValueOrThrow(p_->quality().ResourceScores("MZ_AID"));
-  EXPECT_NEAR(rs.detail["cross_source"]["agreement"].get<double>(), 2 / 3.0, 1e-5);
+  EXPECT_NEAR(rs.detail["cross_source"]["agreement"].get<double>(), 2 / 3.0, 1e-9);
   // MZ corrects its copy: the fixed ticket is verified by the next check.
   const int64_t id = t["id"].get<int64_t>();
   Act(id, TicketAction::kAcknowledge);
@@ -370,10 +368,12 @@ TEST_P(QualityTest, OpenLineageEventsAreValidAgainstTheSchema) {
 
   // Validation by the official JSON Schema (Python jsonschema; offline, by $id).
   const fs::path schema = fs::path(YISHU_SHARED_DIR) / "data" / "openlineage";
-  const fs::path script = fs::path(YISHU_SOURCE_DIR) / "src" / "quality" / "validate_openlineage.py";
+  const fs::path script =
+      fs::path(YISHU_SOURCE_DIR) / "src" / "quality" / "validate_openlineage.py";
   std::string python;
   for (const char* candidate : {"python3", "/usr/bin/python3"})
-    if (std::system((std::string(candidate) + " -c 'import jsonschema' 2>/dev/null").c_str()) == 0) {
+    if (std::system((std::string(candidate) + " -c 'import jsonschema' 2>/dev/null").c_str()) ==
+        0) {
       python = candidate;
       break;
     }
@@ -394,8 +394,7 @@ TEST_P(QualityTest, OpenLineageEventsAreValidAgainstTheSchema) {
   std::ifstream out(dir_ / "validation.txt");
   std::string text(std::istreambuf_iterator<char>(out), {});
   EXPECT_EQ(WEXITSTATUS(rc), 1) << text;
-  EXPECT_NE(text.find(lineage_file_.string() + ": 4 events, 0 invalid"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find(lineage_file_.string() + ": 4 events, 0 invalid"), std::string::npos) << text;
   EXPECT_NE(text.find("invalid.jsonl: 1 events, 1 invalid"), std::string::npos) << text;
   EXPECT_NE(text.find("runId"), std::string::npos) << text;
 }

@@ -58,8 +58,8 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
   }
   std::unique_ptr<security::FieldProtector> protector;
   if (any_sealed) {
-        YISHU_ASSIGN_OR_RETURN(protector, keys_.ForResource(res.code));
-      }
+    YISHU_ASSIGN_OR_RETURN(protector, keys_.ForResource(res.code));
+  }
   std::string key_lookup;
   if (!keys.empty()) {
     key_lookup = "SELECT _batch FROM " + table + " WHERE ";
@@ -90,7 +90,8 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
     std::string d = rows[0].Text(2);
     s->delimiter = d.empty() ? ',' : d[0];
     for (size_t i = 0; i < s->header.size(); ++i)
-      s->header_line += (i ? std::string(1, s->delimiter) : "") + CsvField(s->header[i], s->delimiter);
+      s->header_line +=
+          (i ? std::string(1, s->delimiter) : "") + CsvField(s->header[i], s->delimiter);
     auto v = ingest::Validator::Create(res, registry_, s->header, s->mapping);
     if (!v.ok()) return static_cast<Shape*>(nullptr);  // the catalogue no longer fits the file
     s->validator = std::move(v).value();
@@ -105,7 +106,7 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
     return o;
   };
 
-  std::map<int64_t, std::vector<Candidate>> passing;  // by original batch
+  std::map<int64_t, std::vector<Candidate>> passing;    // by original batch
   std::vector<std::pair<int64_t, int64_t>> superseded;  // quarantine id, by batch
   int64_t after = 0;
   for (;;) {
@@ -126,7 +127,8 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
         continue;
       }
       const std::string& raw = r[3].AsBytes();
-      std::string text = shape->format == "jsonl" ? raw + "\n" : shape->header_line + "\n" + raw + "\n";
+      std::string text =
+          shape->format == "jsonl" ? raw + "\n" : shape->header_line + "\n" + raw + "\n";
       auto reader = ingest::OpenReader(ingest::MemorySource(text),
                                        shape->format == "jsonl" ? "r.jsonl" : "r.csv",
                                        reader_options(*shape));
@@ -208,7 +210,8 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
     }
     ingest::IngestOptions o;
     o.resource = res.code;
-    o.file_name = fmt::format("release-of-batch-{}.{}", batch, shape->format == "jsonl" ? "jsonl" : "csv");
+    o.file_name =
+        fmt::format("release-of-batch-{}.{}", batch, shape->format == "jsonl" ? "jsonl" : "csv");
     o.mode = ingest::LoadMode::kAppend;
     o.mapping = shape->mapping;
     o.reader = reader_options(*shape);
@@ -217,22 +220,25 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
     sum.release_batch = released.batch_id;
     YISHU_RETURN_IF_ERROR(store_.Transact([&](store::Connection& tx) -> Status {
       auto resolve = [&](int64_t qid, const char* status, int64_t record) {
-        return tx.Exec("INSERT INTO quality_quarantine_resolution (quarantine_id, resource, "
-                       "status, by_batch, record_id, at_ms) VALUES (?, ?, ?, ?, ?, ?) ON "
-                       "CONFLICT (quarantine_id) DO NOTHING",
-                       {qid, res.code, std::string(status), released.batch_id, record, now})
+        return tx
+            .Exec(
+                "INSERT INTO quality_quarantine_resolution (quarantine_id, resource, "
+                "status, by_batch, record_id, at_ms) VALUES (?, ?, ?, ?, ?, ?) ON "
+                "CONFLICT (quarantine_id) DO NOTHING",
+                {qid, res.code, std::string(status), released.batch_id, record, now})
             .status();
       };
-      YISHU_ASSIGN_OR_RETURN(auto stored, tx.Query("SELECT _id, _line FROM " + table +
-                                                       " WHERE _batch = ?",
-                                                   {released.batch_id}));
+      YISHU_ASSIGN_OR_RETURN(
+          auto stored,
+          tx.Query("SELECT _id, _line FROM " + table + " WHERE _batch = ?", {released.batch_id}));
       for (const auto& s : stored) {
         auto it = at_line.find(s.Int(1));
         if (it == at_line.end()) continue;
         // Lineage names the provider's delivery, not the release.
-        YISHU_RETURN_IF_ERROR(tx.Exec("UPDATE " + table + " SET _batch = ?, _line = ? WHERE _id = ?",
-                                      {it->second->batch_id, it->second->line, s.Int(0)})
-                                  .status());
+        YISHU_RETURN_IF_ERROR(
+            tx.Exec("UPDATE " + table + " SET _batch = ?, _line = ? WHERE _id = ?",
+                    {it->second->batch_id, it->second->line, s.Int(0)})
+                .status());
         YISHU_RETURN_IF_ERROR(resolve(it->second->quarantine_id, "released", s.Int(0)));
         ++sum.released;
       }

@@ -42,8 +42,8 @@ constexpr int64_t kDayMs = 86400 * 1000LL;
 
 void Overall(Scores* s) {
   const std::pair<const std::optional<double>*, double> parts[] = {
-      {&s->completeness, 0.2}, {&s->conformity, 0.2},    {&s->accuracy, 0.2},
-      {&s->consistency, 0.15}, {&s->timeliness, 0.1},    {&s->accessibility, 0.05},
+      {&s->completeness, 0.2}, {&s->conformity, 0.2}, {&s->accuracy, 0.2},
+      {&s->consistency, 0.15}, {&s->timeliness, 0.1}, {&s->accessibility, 0.05},
       {&s->closed_loop, 0.1}};
   double sum = 0, weight = 0;
   for (const auto& [v, w] : parts)
@@ -167,8 +167,8 @@ Result<Scores> Quality::ComputeBatchScores(int64_t batch_id) {
                                 {resource, batch_id}));
     const int64_t interval = prev.empty() ? 0 : started - prev[0].Int(0);
     s.timeliness = Timeliness(CycleDays(res.update_cycle), interval);
-    s.detail["days_since_previous"] = prev.empty() ? nlohmann::json(nullptr)
-                                                   : nlohmann::json(interval / double(kDayMs));
+    s.detail["days_since_previous"] =
+        prev.empty() ? nlohmann::json(nullptr) : nlohmann::json(interval / double(kDayMs));
   }
   s.detail["update_cycle"] = res.update_cycle;
   Overall(&s);
@@ -211,7 +211,8 @@ Result<nlohmann::json> Quality::ClosedLoop(const std::string& column, const std:
   // `column` is one of two fixed names, never input.
   YISHU_ASSIGN_OR_RETURN(auto rows,
                          store_.Query("SELECT status, opened_ms, due_ms FROM quality_tickets "
-                                      "WHERE " + column + " = ?",
+                                      "WHERE " +
+                                          column + " = ?",
                                       {value}));
   const int64_t now = NowMillis();
   std::map<std::string, int64_t> by_status = {
@@ -230,13 +231,12 @@ Result<nlohmann::json> Quality::ClosedLoop(const std::string& column, const std:
     if (now > r.Int(2)) ++overdue;
   }
   const int64_t total = static_cast<int64_t>(rows.size());
-  return nlohmann::json{
-      {"tickets", total},
-      {"by_status", by_status},
-      {"unresolved", unresolved},
-      {"overdue", overdue},
-      {"mean_unresolved_age_days", unresolved ? age_days / unresolved : 0.0},
-      {"score", total ? 1.0 - weight / total : 1.0}};
+  return nlohmann::json{{"tickets", total},
+                        {"by_status", by_status},
+                        {"unresolved", unresolved},
+                        {"overdue", overdue},
+                        {"mean_unresolved_age_days", unresolved ? age_days / unresolved : 0.0},
+                        {"score", total ? 1.0 - weight / total : 1.0}};
 }
 
 Result<Scores> Quality::ResourceScores(const std::string& resource) {
@@ -274,8 +274,8 @@ Result<Scores> Quality::ResourceScores(const std::string& resource) {
   if (compared > 0) {
     double agreement = 1.0 - static_cast<double>(disagreeing) / compared;
     s.consistency = s.consistency ? (*s.consistency + agreement) / 2 : agreement;
-    s.detail["cross_source"] = {{"compared", compared}, {"disagreeing", disagreeing},
-                                {"agreement", agreement}};
+    s.detail["cross_source"] = {
+        {"compared", compared}, {"disagreeing", disagreeing}, {"agreement", agreement}};
   }
   YISHU_ASSIGN_OR_RETURN(auto batches, store_.Query("SELECT status, started_ms FROM "
                                                     "ingest_batches WHERE resource = ? ORDER BY "
@@ -325,8 +325,8 @@ Result<nlohmann::json> Quality::DepartmentScores(const std::string& department) 
       YISHU_ASSIGN_OR_RETURN(auto list, catalogue_.ListResources(q));
       for (const auto& r : list.items) {
         YISHU_ASSIGN_OR_RETURN(auto sc, ResourceScores(r.code));
-        resources.push_back({{"resource", r.code}, {"name", r.name},
-                             {"overall", ScoreJson(sc.overall)}});
+        resources.push_back(
+            {{"resource", r.code}, {"name", r.name}, {"overall", ScoreJson(sc.overall)}});
         if (sc.overall) sum += *sc.overall, ++n;
       }
       if (page * q.page_size >= list.total) break;

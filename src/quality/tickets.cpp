@@ -62,8 +62,8 @@ Status Quality::RecordTransition(store::Connection& tx, int64_t ticket, const st
   ev.actor = actor;
   ev.action = "quality.ticket." + (to == "open" && !from.empty() ? std::string("reopen") : to);
   ev.resource = resource;
-  ev.detail = {{"ticket", ticket}, {"from", from}, {"to", to}, {"department", department},
-               {"note", note}};
+  ev.detail = {
+      {"ticket", ticket}, {"from", from}, {"to", to}, {"department", department}, {"note", note}};
   return audit_->Append(tx, ev).status();
 }
 
@@ -105,10 +105,10 @@ Status Quality::RaiseTicket(store::Connection& tx, const std::string& department
                                 "WHERE id = ?",
                                 {id})
                             .status());
-  return RecordTransition(tx, id, status, "open", "system",
-                          fmt::format("not resolved: batch {} still has {} rows", batch_id,
-                                      occurrences),
-                          department, resource, true);
+  return RecordTransition(
+      tx, id, status, "open", "system",
+      fmt::format("not resolved: batch {} still has {} rows", batch_id, occurrences), department,
+      resource, true);
 }
 
 Status Quality::UpdateTicketsForBatch(const ingest::BatchResult& b, const QuarantineTally& tally) {
@@ -117,8 +117,8 @@ Status Quality::UpdateTicketsForBatch(const ingest::BatchResult& b, const Quaran
     for (const auto& [key, problem] : tally.problems) {
       const auto& [rule, field] = key;
       std::string where = field.empty() ? res.code : res.code + "." + field;
-      std::string title = fmt::format("{}: {} rows fail '{}' in batch {} ({})", where,
-                                      problem.rows, rule, b.batch_id, b.file);
+      std::string title = fmt::format("{}: {} rows fail '{}' in batch {} ({})", where, problem.rows,
+                                      rule, b.batch_id, b.file);
       nlohmann::json detail = {{"message", problem.message},
                                {"example_lines", problem.example_lines},
                                {"batch", b.batch_id},
@@ -129,9 +129,9 @@ Status Quality::UpdateTicketsForBatch(const ingest::BatchResult& b, const Quaran
     }
     // A fixed problem this batch no longer shows is verified by it.
     YISHU_ASSIGN_OR_RETURN(auto fixed, tx.Query("SELECT id, rule, field FROM quality_tickets "
-                                                 "WHERE resource = ? AND kind = 'quarantine' AND "
-                                                 "status = 'fixed'",
-                                                 {res.code}));
+                                                "WHERE resource = ? AND kind = 'quarantine' AND "
+                                                "status = 'fixed'",
+                                                {res.code}));
     for (const auto& t : fixed) {
       if (tally.problems.count({t.Text(1), t.Text(2)})) continue;  // reopened above
       YISHU_RETURN_IF_ERROR(tx.Exec("UPDATE quality_tickets SET status = 'verified', "
@@ -139,10 +139,10 @@ Status Quality::UpdateTicketsForBatch(const ingest::BatchResult& b, const Quaran
                                     "id = ?",
                                     {b.batch_id, NowMillis(), t.Int(0)})
                                 .status());
-      YISHU_RETURN_IF_ERROR(RecordTransition(
-          tx, t.Int(0), "fixed", "verified", "system",
-          fmt::format("batch {} ({}) has no such row", b.batch_id, b.file), res.department,
-          res.code, true));
+      YISHU_RETURN_IF_ERROR(
+          RecordTransition(tx, t.Int(0), "fixed", "verified", "system",
+                           fmt::format("batch {} ({}) has no such row", b.batch_id, b.file),
+                           res.department, res.code, true));
     }
     return Status::Ok();
   });
@@ -154,9 +154,8 @@ Result<nlohmann::json> Quality::ListTickets(const TicketQuery& q) {
   if (!q.department.empty()) where += " AND department = ?", p.emplace_back(q.department);
   if (!q.resource.empty()) where += " AND resource = ?", p.emplace_back(q.resource);
   if (!q.status.empty()) where += " AND status = ?", p.emplace_back(q.status);
-  YISHU_ASSIGN_OR_RETURN(auto total, store_.QueryOne("SELECT COUNT(*) FROM quality_tickets" +
-                                                         where,
-                                                     p));
+  YISHU_ASSIGN_OR_RETURN(auto total,
+                         store_.QueryOne("SELECT COUNT(*) FROM quality_tickets" + where, p));
   store::Params pp = p;
   pp.emplace_back(q.page_size);
   pp.emplace_back((q.page - 1) * q.page_size);
@@ -165,10 +164,8 @@ Result<nlohmann::json> Quality::ListTickets(const TicketQuery& q) {
                                                  pp));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : rows) items.push_back(TicketJson(r));
-  return nlohmann::json{{"items", items},
-                        {"total", total.Int(0)},
-                        {"page", q.page},
-                        {"page_size", q.page_size}};
+  return nlohmann::json{
+      {"items", items}, {"total", total.Int(0)}, {"page", q.page}, {"page_size", q.page_size}};
 }
 
 Result<nlohmann::json> Quality::GetTicket(int64_t id) {
@@ -220,9 +217,8 @@ Result<nlohmann::json> Quality::Transition(store::Connection& tx, int64_t id, Ti
       break;
   }
   if (std::find(allowed.begin(), allowed.end(), from) == allowed.end())
-    return Status::FailedPrecondition(
-        fmt::format("ticket {} is {}: it can become {} only from {}", id, from, to,
-                    fmt::join(allowed, " or ")));
+    return Status::FailedPrecondition(fmt::format("ticket {} is {}: it can become {} only from {}",
+                                                  id, from, to, fmt::join(allowed, " or ")));
   const int64_t now = NowMillis();
   YISHU_ASSIGN_OR_RETURN(
       int64_t changed,
@@ -232,10 +228,10 @@ Result<nlohmann::json> Quality::Transition(store::Connection& tx, int64_t id, Ti
   if (changed != 1)
     return Status::Conflict(fmt::format("ticket {} changed meanwhile; read it again", id));
   YISHU_RETURN_IF_ERROR(RecordTransition(tx, id, from, to, actor, note,
-                                         (*row)["department"].AsText(),
-                                         (*row)["resource"].AsText(), false));
-  YISHU_ASSIGN_OR_RETURN(auto updated, tx.QueryOne("SELECT * FROM quality_tickets WHERE id = ?",
-                                                   {id}));
+                                         (*row)["department"].AsText(), (*row)["resource"].AsText(),
+                                         false));
+  YISHU_ASSIGN_OR_RETURN(auto updated,
+                         tx.QueryOne("SELECT * FROM quality_tickets WHERE id = ?", {id}));
   return TicketJson(updated);
 }
 

@@ -199,7 +199,8 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                     ValueOrThrow(p.quality().CheckConsistency(resource, call.principal->username));
                 auto ev = api::EventFor(call, "quality.consistency", resource);
                 int64_t disagreeing = 0;
-                for (const auto& pair : report["pairs"]) disagreeing += pair["disagreeing"].get<int64_t>();
+                for (const auto& pair : report["pairs"])
+                  disagreeing += pair["disagreeing"].get<int64_t>();
                 ev.detail = {{"pairs", report["pairs"].size()}, {"disagreeing", disagreeing}};
                 ThrowIfError(
                     p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); }));
@@ -216,8 +217,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
               [&p](Call& call) {
                 const std::string& code = call.request.Param("code");
                 api::RequireDepartment(call, DepartmentOfResource(p, code));
-                auto summary =
-                    ValueOrThrow(p.quality().Revalidate(code, call.principal->username));
+                auto summary = ValueOrThrow(p.quality().Revalidate(code, call.principal->username));
                 auto ev = api::EventFor(call, "quality.revalidate", code);
                 ev.record_count = summary.released;
                 ev.detail = quality::ToJson(summary);
@@ -236,7 +236,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                 {"resource", "resource code"},
                 {"status", "open, acknowledged, fixed, verified, closed"},
                 {"page", "page number (from 1)"},
-                {"page_size", "tickets per page (1-200)"}}}, 
+                {"page_size", "tickets per page (1-200)"}}},
               [&p](Call& call) {
                 quality::TicketQuery q;
                 q.department = QueryText(call, "department");
@@ -271,8 +271,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                       "verifies it or reopens it");
   AddTicketTransition(router, p, "close", quality::TicketAction::kClose, {Role::kPlatformAdmin},
                       "Close a verified ticket (verified → closed)");
-  AddTicketTransition(router, p, "reopen", quality::TicketAction::kReopen,
-                      {Role::kPlatformAdmin},
+  AddTicketTransition(router, p, "reopen", quality::TicketAction::kReopen, {Role::kPlatformAdmin},
                       "Reopen a fixed, verified or closed ticket (→ open)");
 }
 
