@@ -193,6 +193,11 @@ void AddQualityCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
                                x["authoritative"]["resource"].get<std::string>(),
                                x["authoritative"]["field"].get<std::string>(),
                                x["compared"].get<int64_t>(), x["disagreeing"].get<int64_t>());
+        for (const auto& x : j["pairs"])
+          if (x.contains("suspect_binding"))
+            human += fmt::format(
+                "  {}.{}: {} (no ticket)\n", x["copy"]["resource"].get<std::string>(),
+                x["copy"]["field"].get<std::string>(), x["suspect_binding"].get<std::string>());
         for (const auto& x : j["skipped"])
           human +=
               fmt::format("skipped {} vs {}: {}\n", x["copy"].get<std::string>(),

@@ -6,6 +6,8 @@
 // after folding full-width characters and spaces. The report counts and names records by id,
 // never by value; each disagreeing copy becomes a ticket for the copy's department naming the
 // authoritative source it should follow.
+#include <set>
+
 #include <fmt/format.h>
 
 #include "common/strings.hpp"
@@ -17,6 +19,7 @@ namespace yishu::quality {
 namespace {
 
 constexpr size_t kExamples = 20;
+constexpr int64_t kSuspectMinimum = 20;
 
 std::string SubjectKeyElement(std::string_view subject) {
   if (subject == "person") return "id_card";
@@ -68,6 +71,16 @@ Result<nlohmann::json> Quality::CheckConsistency(const std::string& resource,
                            {"copy", copy.resource + "." + copy.field},
                            {"reason", reason}});
       };
+      // A type-like element (date, integer …) says what a value looks like, not what it is: a
+      // start date is no copy of a birth date. Such fields are compared only under one name.
+      static const std::set<std::string, std::less<>> kGeneric = {"date", "datetime", "integer",
+                                                                  "decimal", "geo_point"};
+      if (kGeneric.count(src.element) && copy.field != src.field) {
+        why_not("'" + src.element +
+                "' is a type-like element and the fields are named "
+                "differently: not the same datum");
+        continue;
+      }
       const int ak = OnlyFieldWith(auth_res, key_element);
       const int ck = OnlyFieldWith(copy_res, key_element);
       if (ak < 0 || ck < 0) {
@@ -147,8 +160,18 @@ Result<nlohmann::json> Quality::CheckConsistency(const std::string& resource,
           {"unreadable", unreadable},
           {"agreement", compared ? 1.0 - static_cast<double>(disagreeing) / compared : 1.0},
           {"examples", examples}};
+      // When most subjects disagree the fields are unlikely to hold the same datum (a current
+      // address bound to the same element as the registered one): a catalogue question for the
+      // platform, not thousands of data errors for the department.
+      const bool suspect_binding = compared >= kSuspectMinimum && disagreeing * 2 > compared;
+      if (suspect_binding)
+        pair["suspect_binding"] =
+            "more than half disagree: check that both fields hold the same datum (labels '" +
+            auth_res.FindField(src.field)->label + "' and '" +
+            copy_res.FindField(copy.field)->label + "')";
       const std::string rule = "disagrees_with:" + auth_res.code + "." + src.field;
       YISHU_RETURN_IF_ERROR(store_.Transact([&](store::Connection& tx) -> Status {
+        if (suspect_binding) return Status::Ok();  // neither scored nor ticketed
         YISHU_RETURN_IF_ERROR(
             tx.Exec("INSERT INTO quality_consistency (run_ms, element, subject, auth_resource, "
                     "auth_field, copy_resource, copy_field, compared, disagreeing) VALUES (?, ?, "
