@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   AddClassifyCommands(app, g, &exit_code);
   AddIngestCommands(app, g, &exit_code);
   AddMasterdataCommands(app, g, &exit_code);
+  AddQualityCommands(app, g, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

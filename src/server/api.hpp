@@ -20,6 +20,7 @@ void RegisterAuditRoutes(Router& router, platform::Platform& p);
 void RegisterOverviewRoutes(Router& router, platform::Platform& p);
 void RegisterIngestRoutes(Router& router, platform::Platform& p);
 void RegisterSecurityRoutes(Router&, platform::Platform&);
+void RegisterQualityRoutes(Router& router, platform::Platform& p);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // Large uploads: the bodies of routes marked spooled_body are streamed to temporary files in

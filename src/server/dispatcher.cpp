@@ -200,6 +200,7 @@ void RegisterAllRoutes(Router& router, platform::Platform& p) {
   RegisterOverviewRoutes(router, p);
   RegisterIngestRoutes(router, p);
   RegisterSecurityRoutes(router, p);
+  RegisterQualityRoutes(router, p);
 }
 
 }  // namespace yishu::server
