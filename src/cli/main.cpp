@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddDemoCommand(app, g, &exit_code);
   AddClassifyCommands(app, g, &exit_code);
   AddIngestCommands(app, g, &exit_code);
+  AddCredentialCommands(app, g, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -414,17 +414,6 @@ Ingester::Ingester(store::Store& store, const standards::Registry& registry,
                    catalogue::Catalogue& cat, security::KeyRing* keys)
     : store_(store), registry_(registry), catalogue_(cat), keys_(keys) {}
 
-namespace {
-
-// How each catalogue field is stored.
-struct ColumnPlan {
-  std::string name;
-  bool sealed = false;
-  bool bidx = false;
-  bool integer = false;
-  std::string bidx_domain;
-};
-
 std::vector<ColumnPlan> PlanColumns(const Resource& r, const standards::Registry& reg) {
   std::vector<ColumnPlan> plan;
   for (const auto& f : r.fields) {
@@ -439,6 +428,8 @@ std::vector<ColumnPlan> PlanColumns(const Resource& r, const standards::Registry
   }
   return plan;
 }
+
+namespace {
 
 std::string SqlType(const Field& f) {
   if (f.type == "integer") return "BIGINT";

@@ -22,6 +22,7 @@ std::vector<store::Migration> AllMigrations() {
   add(audit::AuditMigrations());
   add(security::ClassificationMigrations());
   add(ingest::IngestMigrations());
+  add(sharing::SharingMigrations());
   return all;
 }
 
@@ -87,6 +88,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
     ev.detail = {{"record_id", f.record_id}, {"key_version", f.key_version}, {"reason", f.reason}};
     (void)log->Append(ev);
   });
+  p->sharing_ = std::make_unique<sharing::Sharing>(*p->store_, *p->catalogue_, *p->standards_,
+                                                   *p->keys_, *p->audit_, *p->identity_);
   std::string m = std::move(master).value();
   crypto::Wipe(m);
   auto pub = p->audit_->PublicKeyHex();

@@ -13,6 +13,7 @@
 #include "identity/identity.hpp"
 #include "platform/config.hpp"
 #include "security/field_protection.hpp"
+#include "sharing/sharing.hpp"
 #include "standards/registry.hpp"
 #include "store/store.hpp"
 
@@ -39,6 +40,8 @@ class Platform {
   audit::AuditLog& audit() { return *audit_; }
   // Data keys and blind indexes (encryption at rest); opened from the master key at start.
   security::KeyRing& keys() { return *keys_; }
+  // Data sharing between departments: applications, grants, credentials, the sharing API.
+  sharing::Sharing& sharing() { return *sharing_; }
 
   // Runs `body` and appends `event` in one transaction: the action and its audit record
   // commit together or not at all. A failed action is audited separately with its result.
@@ -54,6 +57,8 @@ class Platform {
   std::unique_ptr<catalogue::Catalogue> catalogue_;
   std::unique_ptr<identity::Identity> identity_;
   std::unique_ptr<audit::AuditLog> audit_;
+  // Last: it runs threads that use everything above, so it is destroyed first.
+  std::unique_ptr<sharing::Sharing> sharing_;
 };
 
 // Every module's migrations, in dependency order.

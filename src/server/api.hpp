@@ -17,6 +17,7 @@ void RegisterAuditRoutes(Router& router, platform::Platform& p);
 void RegisterOverviewRoutes(Router& router, platform::Platform& p);
 void RegisterIngestRoutes(Router& router, platform::Platform& p);
 void RegisterSecurityRoutes(Router&, platform::Platform&);
+void RegisterSharingRoutes(Router& router, platform::Platform& p);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // The OpenAPI 3 document of the router's routes.
@@ -25,6 +26,9 @@ nlohmann::json OpenApiDocument(const Router& router);
 class Dispatcher {
  public:
   Dispatcher(const Router& router, platform::Platform& platform);
+  // Answers through `done`, at once or (asynchronous routes) later from another thread.
+  void HandleAsync(Request& req, Responder done);
+  // Waits for the answer (tests, tools).
   Response Handle(Request& req);
 
  private:

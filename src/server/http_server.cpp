@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -21,7 +22,7 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options,
-          const HttpServer::HandlerFn& handler)
+          const HttpServer::AsyncHandlerFn& handler)
       : stream_(std::move(socket)), options_(options), handler_(handler) {}
 
   void Start() {
@@ -72,13 +73,21 @@ class Session : public std::enable_shared_from_this<Session> {
     req.client = ep_ec ? "" : ep.address().to_string();
     bool keep_alive = msg.keep_alive();
     int version = msg.version();
-    Response res;
+    auto self = shared_from_this();
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Responder respond = [self, keep_alive, version, answered](Response res) {
+      if (answered->exchange(true)) return;
+      // Back onto the connection's strand (the answer may come from a writer thread).
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res), keep_alive, version]() mutable {
+                       self->Send(std::move(res), keep_alive, version);
+                     });
+    };
     try {
-      res = handler_(req);
+      handler_(req, respond);
     } catch (const std::exception& e) {
-      res = Response::Error(Status::Internal(e.what()));
+      respond(Response::Error(Status::Internal(e.what())));
     }
-    Send(std::move(res), keep_alive, version);
   }
 
   void SendError(const Status& s, bool keep_alive) { Send(Response::Error(s), keep_alive, 11); }
@@ -110,7 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   const HttpServerOptions& options_;
-  const HttpServer::HandlerFn& handler_;
+  const HttpServer::AsyncHandlerFn& handler_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<void> response_;
 };
@@ -119,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   HttpServerOptions options;
-  HandlerFn handler;
+  AsyncHandlerFn handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::optional<asio::signal_set> signals;
@@ -136,6 +145,12 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, HandlerFn handler)
+    : HttpServer(std::move(options), AsyncHandlerFn([handler = std::move(handler)](
+                                                        Request& r, Responder done) {
+        done(handler(r));
+      })) {}
+
+HttpServer::HttpServer(HttpServerOptions options, AsyncHandlerFn handler)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
