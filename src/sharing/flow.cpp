@@ -134,7 +134,10 @@ Status MergeConditions(const nlohmann::json& j, Conditions* c) {
   if (j.is_null()) return Status::Ok();
   if (!j.is_object()) return Status::InvalidArgument("conditions must be an object");
   JsonReader r(j, "conditions");
-  const auto& fields = r.Node("fields", false, nlohmann::json::value_t::null);
+  // An object {name: masking} or an array of names (masking none).
+  static const nlohmann::json kAbsent;
+  const auto& fields =
+      j.contains("fields") ? r.Node("fields", true, j["fields"].type()) : kAbsent;
   if (!fields.is_null()) {
     c->fields.clear();
     if (fields.is_array()) {
