@@ -7,6 +7,7 @@
 //
 //   sharing_bench [--persons 20000] [--seconds 10] [--connections 64] [--dir D] [--keep]
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,8 +64,7 @@ double ToMillis(const std::string& value, const std::string& unit) {
   return v;
 }
 
-WrkResult RunWrk(const std::string& url, const std::string& script, int connections,
-                 int seconds) {
+WrkResult RunWrk(const std::string& url, const std::string& script, int connections, int seconds) {
   std::string cmd = fmt::format("wrk -t2 -c{} -d{}s --latency {} {} 2>&1", connections, seconds,
                                 script.empty() ? "" : "-s " + script, url);
   WrkResult r;
@@ -83,6 +83,14 @@ WrkResult RunWrk(const std::string& url, const std::string& script, int connecti
   if (std::regex_search(r.raw, m, std::regex(R"(Non-2xx or 3xx responses:\s+(\d+))")))
     r.non2xx = std::atol(m[1].str().c_str());
   return r;
+}
+
+// CPU seconds (user + system) this process has used, all threads.
+double CpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 int FreePort() {
@@ -107,8 +115,8 @@ pid_t StartNginx(const fs::path& dir, int port, const std::string& body) {
        << "  fastcgi_temp_path " << (dir / "tmp").string() << ";\n"
        << "  uwsgi_temp_path " << (dir / "tmp").string() << ";\n"
        << "  scgi_temp_path " << (dir / "tmp").string() << ";\n"
-       << "  server {\n    listen 127.0.0.1:" << port << ";\n    root "
-       << (dir / "www").string() << ";\n    default_type application/json;\n  }\n}\n";
+       << "  server {\n    listen 127.0.0.1:" << port << ";\n    root " << (dir / "www").string()
+       << ";\n    default_type application/json;\n  }\n}\n";
   conf.close();
   fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                            fs::perms::others_read | fs::perms::others_exec);
@@ -155,11 +163,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--persons") persons = std::atoi(next().c_str());
-    else if (a == "--seconds") seconds = std::atoi(next().c_str());
-    else if (a == "--connections") connections = std::atoi(next().c_str());
-    else if (a == "--dir") dir = next();
-    else if (a == "--keep") keep = true;
+    if (a == "--persons")
+      persons = std::atoi(next().c_str());
+    else if (a == "--seconds")
+      seconds = std::atoi(next().c_str());
+    else if (a == "--connections")
+      connections = std::atoi(next().c_str());
+    else if (a == "--dir")
+      dir = next();
+    else if (a == "--keep")
+      keep = true;
     else {
       std::cerr << "usage: sharing_bench [--persons N] [--seconds S] [--connections C] [--dir D] "
                    "[--keep]\n";
@@ -183,8 +196,9 @@ int main(int argc, char** argv) {
     std::string csv = "id_number,name,mobile,birth_date,township\n";
     for (int i = 0; i < persons; ++i) {
       std::string id = IdNumber(i);
-      csv += fmt::format("{},张{}{},138{:08},{}-{}-{},{}\n", id, kGiven[i % 10], kGiven[i / 10 % 10], i, id.substr(6, 4),
-                         id.substr(10, 2), id.substr(12, 2), i % 3 ? "柯桥街道" : "华舍街道");
+      csv += fmt::format("{},张{}{},138{:08},{}-{}-{},{}\n", id, kGiven[i % 10],
+                         kGiven[i / 10 % 10], i, id.substr(6, 4), id.substr(10, 2),
+                         id.substr(12, 2), i % 3 ? "柯桥街道" : "华舍街道");
     }
     auto t0 = std::chrono::steady_clock::now();
     ingest::Ingester ing(p->store(), p->standards(), p->catalogue(), &p->keys());
@@ -203,15 +217,14 @@ int main(int argc, char** argv) {
     req.purpose = "低保资格核查";
     req.daily_quota = 100000000;
     auto app = ValueOrThrow(p->sharing().Apply(consumer, req));
-    ValueOrThrow(p->sharing().Approve(
-        provider, app.id,
-        {{"fields",
-          {{"id_number", "partial"},
-           {"name", "partial"},
-           {"mobile", "partial"},
-           {"birth_date", "year"},
-           {"township", "none"}}},
-         {"rate_per_second", 1000000}}));
+    ValueOrThrow(p->sharing().Approve(provider, app.id,
+                                      {{"fields",
+                                        {{"id_number", "partial"},
+                                         {"name", "partial"},
+                                         {"mobile", "partial"},
+                                         {"birth_date", "year"},
+                                         {"township", "none"}}},
+                                       {"rate_per_second", 1000000}}));
     auto cred = ValueOrThrow(p->sharing().CreateCredential("bench", "MZ", "低保系统"));
 
     // ---- The server ----
@@ -221,18 +234,18 @@ int main(int argc, char** argv) {
     server::HttpServerOptions so;
     so.port = 0;
     so.threads = 2;
-    server::HttpServer http(so, server::HttpServer::AsyncHandlerFn(
-                                    [&](server::Request& r, server::Responder done) {
-                                      dispatcher.HandleAsync(r, std::move(done));
-                                    }));
+    server::HttpServer http(
+        so, server::HttpServer::AsyncHandlerFn([&](server::Request& r, server::Responder done) {
+          dispatcher.HandleAsync(r, std::move(done));
+        }));
     ThrowIfError(http.Listen());
     std::thread serving([&] { http.Run(false); });
     int port = http.port();
 
     // One answer, for its size (nginx serves a file of the same size).
     server::testing::Client client(port);
-    auto sample = client.Send("GET", "/api/v1/share/GA_PERSON/records/" + IdNumber(7), "",
-                              cred.token);
+    auto sample =
+        client.Send("GET", "/api/v1/share/GA_PERSON/records/" + IdNumber(7), "", cred.token);
     if (sample.status != 200) throw Error(Status::Internal("sample look-up: " + sample.body));
     fmt::print("sample answer ({} bytes): {}\n", sample.body.size(), sample.body);
 
@@ -260,13 +273,15 @@ int main(int argc, char** argv) {
     if (base.rps == 0) std::cerr << "nginx run failed:\n" << base.raw;
 
     // ---- Yishu ----
-    auto before = ValueOrThrow(p->store().QueryOne(
-        "SELECT COUNT(*) FROM audit_events WHERE action = 'share.read'"));
+    auto before = ValueOrThrow(
+        p->store().QueryOne("SELECT COUNT(*) FROM audit_events WHERE action = 'share.read'"));
     (void)RunWrk(fmt::format("http://127.0.0.1:{}/", port), script.string(), connections, 2);
-    WrkResult ys = RunWrk(fmt::format("http://127.0.0.1:{}/", port), script.string(),
-                          connections, seconds);
-    auto after = ValueOrThrow(p->store().QueryOne(
-        "SELECT COUNT(*) FROM audit_events WHERE action = 'share.read'"));
+    double cpu0 = CpuSeconds();
+    WrkResult ys =
+        RunWrk(fmt::format("http://127.0.0.1:{}/", port), script.string(), connections, seconds);
+    double cpu = CpuSeconds() - cpu0;
+    auto after = ValueOrThrow(
+        p->store().QueryOne("SELECT COUNT(*) FROM audit_events WHERE action = 'share.read'"));
     http.Stop();
     serving.join();
 
@@ -276,6 +291,10 @@ int main(int argc, char** argv) {
     fmt::print("  yishu share look-up {:>10.0f} req/s   p99 {:>7.2f} ms   non-2xx {}\n", ys.rps,
                ys.p99_ms, ys.non2xx);
     fmt::print("  ratio yishu/nginx   {:>10.3f}\n", base.rps > 0 ? ys.rps / base.rps : 0.0);
+    fmt::print(
+        "  yishu CPU: {:.1f} core-seconds in {} s ({:.0f}% of 2 cores), {:.0f} us per request\n",
+        cpu, seconds, 100 * cpu / (2.0 * seconds),
+        ys.requests > 0 ? 1e6 * cpu / static_cast<double>(ys.requests) : 0.0);
     fmt::print("  audit events share.read committed: {} (all runs incl. warm-up)\n",
                after.Int(0) - before.Int(0));
     fmt::print("  goal >= 20000 req/s, p99 <= 10 ms: {}\n",

@@ -14,10 +14,10 @@ Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptio
   server::Router router;
   server::RegisterAllRoutes(router, p);
   server::Dispatcher dispatcher(router, p);
-  server::HttpServer http(so, server::HttpServer::AsyncHandlerFn(
-                                  [&](server::Request& r, server::Responder done) {
-                                    dispatcher.HandleAsync(r, std::move(done));
-                                  }));
+  server::HttpServer http(
+      so, server::HttpServer::AsyncHandlerFn([&](server::Request& r, server::Responder done) {
+        dispatcher.HandleAsync(r, std::move(done));
+      }));
   YISHU_RETURN_IF_ERROR(http.Listen());
   std::string url = "http://" +
                     (so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host) + ":" +

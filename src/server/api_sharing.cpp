@@ -101,8 +101,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               kSharingUsers,
               {"One application (its consumer's or provider's)", "sharing"},
               [&p](Call& call) {
-                return Response::Json(sharing::ToJson(ValueOrThrow(
-                    p.sharing().GetApplication(ActorOf(call), IdParam(call, "id")))));
+                return Response::Json(sharing::ToJson(
+                    ValueOrThrow(p.sharing().GetApplication(ActorOf(call), IdParam(call, "id")))));
               }});
   router.Add({"POST",
               "/api/v1/sharing/applications/{id}/approve",
@@ -115,11 +115,10 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                "{fields?: {name: none|partial|hash|year}, row_filter?, purpose?, validity_days?, "
                "daily_quota?, rate_per_second?, allow_bearer?}"},
               [&p](Call& call) {
-                nlohmann::json conditions = call.request.body.empty()
-                                                ? nlohmann::json::object()
-                                                : api::BodyJson(call);
-                return Response::Json(sharing::ToJson(ValueOrThrow(p.sharing().Approve(
-                    ActorOf(call), IdParam(call, "id"), conditions))));
+                nlohmann::json conditions =
+                    call.request.body.empty() ? nlohmann::json::object() : api::BodyJson(call);
+                return Response::Json(sharing::ToJson(ValueOrThrow(
+                    p.sharing().Approve(ActorOf(call), IdParam(call, "id"), conditions))));
               }});
   router.Add({"POST",
               "/api/v1/sharing/applications/{id}/reject",
@@ -139,7 +138,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               "/api/v1/sharing/grants",
               false,
               kSharingUsers,
-              {"Grants of the department as consumer or provider", "sharing",
+              {"Grants of the department as consumer or provider",
+               "sharing",
                {{"side", "consumer | provider"}}},
               [&p](Call& call) {
                 auto list = ValueOrThrow(
@@ -152,7 +152,10 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               "/api/v1/sharing/grants/{id}/revoke",
               false,
               kDeciders,
-              {"Revoke a grant at once (provider steward or platform admin)", "sharing", {}, true,
+              {"Revoke a grant at once (provider steward or platform admin)",
+               "sharing",
+               {},
+               true,
                "{reason}"},
               [&p](Call& call) {
                 std::string reason;
@@ -214,8 +217,7 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               kSharingUsers,
               {"Revoke an application credential at once", "sharing"},
               [&p](Call& call) {
-                ThrowIfError(
-                    p.sharing().RevokeCredential(ActorOf(call), call.request.Param("id")));
+                ThrowIfError(p.sharing().RevokeCredential(ActorOf(call), call.request.Param("id")));
                 return Response::Json({{"ok", true}});
               }});
   router.Add({"GET",
@@ -231,8 +233,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                 if (auto* d = call.request.Query("days"))
                   if (!ParseInt64(*d, &days))
                     throw Error(Status::InvalidArgument("days must be a whole number"));
-                return Response::Json(ValueOrThrow(p.sharing().Usage(
-                    ActorOf(call), QueryOr(call, "side", "consumer"), days)));
+                return Response::Json(ValueOrThrow(
+                    p.sharing().Usage(ActorOf(call), QueryOr(call, "side", "consumer"), days)));
               }});
 
   // ---- The sharing API (application credentials) ----
@@ -264,7 +266,10 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                                         ToResponse(std::move(done)));
              });
   data_route("POST", "/api/v1/share/{resource_code}/exports",
-             {"Start a bulk export (asynchronous; CSV or JSON, watermarked)", "share", {}, true,
+             {"Start a bulk export (asynchronous; CSV or JSON, watermarked)",
+              "share",
+              {},
+              true,
               "{format: csv|json, filter?: {field: value}}"},
              [&p](Call& call, Responder done) {
                p.sharing().StartExport(AccessOf(call), call.request.Param("resource_code"),
@@ -278,8 +283,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                             ToResponse(std::move(done)));
     };
   };
-  data_route("GET", "/api/v1/share/{resource_code}/exports/{id}",
-             {"An export's status", "share"}, export_handler(false));
+  data_route("GET", "/api/v1/share/{resource_code}/exports/{id}", {"An export's status", "share"},
+             export_handler(false));
   data_route("GET", "/api/v1/share/{resource_code}/exports/{id}/file",
              {"An export's watermarked file", "share"}, export_handler(true));
 }

@@ -1,7 +1,7 @@
 #include <chrono>
-#include <future>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "common/json_reader.hpp"
@@ -56,7 +56,7 @@ void Dispatcher::HandleAsync(Request& req, Responder done) {
   bool api = StartsWith(req.path, "/api/");
   // Headers and metrics for every answer, however it completes.
   auto finish = [start, api, method = req.method](Response res, const std::string& label,
-                                                   const Responder& done) {
+                                                  const Responder& done) {
     if (api) res.headers.emplace_back("Cache-Control", "no-store");
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     RequestCounter(method, label, res.status).Inc();

@@ -145,10 +145,10 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, HandlerFn handler)
-    : HttpServer(std::move(options), AsyncHandlerFn([handler = std::move(handler)](
-                                                        Request& r, Responder done) {
-        done(handler(r));
-      })) {}
+    : HttpServer(std::move(options),
+                 AsyncHandlerFn([handler = std::move(handler)](Request& r, Responder done) {
+                   done(handler(r));
+                 })) {}
 
 HttpServer::HttpServer(HttpServerOptions options, AsyncHandlerFn handler)
     : impl_(std::make_unique<Impl>()) {

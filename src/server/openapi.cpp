@@ -41,7 +41,7 @@ nlohmann::json OpenApiDocument(const Router& router) {
                            {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
     nlohmann::json roles = nlohmann::json::array();
     for (auto role : r.roles) roles.push_back(identity::RoleName(role));
-    op["x-yishu-roles"] = r.public_route        ? nlohmann::json("public route")
+    op["x-yishu-roles"] = r.public_route       ? nlohmann::json("public route")
                           : r.credential_route ? nlohmann::json("application credential")
                                                : roles;
     if (r.credential_route)

@@ -38,8 +38,9 @@ class TestPlatform {
     so.threads = 2;
     so.max_body_bytes = 65536;
     http_ = std::make_unique<HttpServer>(
-        so, HttpServer::AsyncHandlerFn(
-                [this](Request& r, Responder done) { dispatcher_->HandleAsync(r, std::move(done)); }));
+        so, HttpServer::AsyncHandlerFn([this](Request& r, Responder done) {
+          dispatcher_->HandleAsync(r, std::move(done));
+        }));
     ThrowIfError(http_->Listen());
     thread_ = std::thread([this] { http_->Run(false); });
     client_ = std::make_unique<Client>(http_->port());

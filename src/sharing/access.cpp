@@ -9,8 +9,8 @@
 #include "crypto/sm2.hpp"
 #include "crypto/sm3.hpp"
 #include "crypto/util.hpp"
-#include "sharing/signing.hpp"
 #include "sharing/sharing_impl.hpp"
+#include "sharing/signing.hpp"
 
 namespace yishu::sharing {
 
@@ -74,15 +74,16 @@ std::string Uuidish() {
 // ------------------------------------------------------------------------------------------
 // Credentials and grants, cached
 
-Result<std::shared_ptr<const CachedCredential>> Sharing::Impl::Authenticate(
-    const AccessRequest& r, bool* signed_request) {
+Result<std::shared_ptr<const CachedCredential>> Sharing::Impl::Authenticate(const AccessRequest& r,
+                                                                            bool* signed_request) {
   *signed_request = false;
   const std::string& auth = r.authorization;
   if (auth.empty())
     return Status::Unauthenticated(
         "the sharing API needs an application credential: 'Authorization: Bearer ysc_...' or a "
         "YISHU-SM2 signature");
-  auto load = [&](const char* where, const Value& v) -> Result<std::shared_ptr<const CachedCredential>> {
+  auto load = [&](const char* where,
+                  const Value& v) -> Result<std::shared_ptr<const CachedCredential>> {
     auto row = store.QueryOne(std::string("SELECT id, department, name, public_key, status, "
                                           "created_by, created_at FROM share_credentials WHERE ") +
                                   where + " = ?",
@@ -177,7 +178,8 @@ Result<Value> Sharing::Impl::FilterValue(const FilterColumn& f, const std::strin
                           .BlindIndex(f.domain, security::NormalizeForIndex(f.element, value))});
   if (f.integer) {
     int64_t n = 0;
-    if (!ParseInt64(value, &n)) return Status::InvalidArgument("'" + value.substr(0, 40) + "' is not a whole number");
+    if (!ParseInt64(value, &n))
+      return Status::InvalidArgument("'" + value.substr(0, 40) + "' is not a whole number");
     return Value(n);
   }
   return Value(value);
@@ -193,8 +195,12 @@ Result<std::shared_ptr<const GrantPlan>> Sharing::Impl::Plan(const Grant& g) {
   p->fields_json = "[";
   for (size_t i = 0; i < res.fields.size(); ++i) {
     const auto& f = res.fields[i];
-    FilterColumn fc{cols[i].bidx ? f.name + "__bidx" : f.name, cols[i].bidx, cols[i].integer,
-                    cols[i].bidx_domain, f.element, res.code};
+    FilterColumn fc{cols[i].bidx ? f.name + "__bidx" : f.name,
+                    cols[i].bidx,
+                    cols[i].integer,
+                    cols[i].bidx_domain,
+                    f.element,
+                    res.code};
     if (f.key) p->key = fc;
     auto granted = g.conditions.fields.find(f.name);
     if (granted == g.conditions.fields.end()) continue;
@@ -209,16 +215,28 @@ Result<std::shared_ptr<const GrantPlan>> Sharing::Impl::Plan(const Grant& g) {
   for (const auto& [name, value] : g.conditions.row_filter) {
     for (size_t i = 0; i < res.fields.size(); ++i) {
       if (res.fields[i].name != name) continue;
-      FilterColumn fc{cols[i].bidx ? name + "__bidx" : name, cols[i].bidx, cols[i].integer,
-                      cols[i].bidx_domain, res.fields[i].element, res.code};
+      FilterColumn fc{cols[i].bidx ? name + "__bidx" : name,
+                      cols[i].bidx,
+                      cols[i].integer,
+                      cols[i].bidx_domain,
+                      res.fields[i].element,
+                      res.code};
       p->row_filter.emplace_back(fc, value);
     }
   }
+  for (const auto& [fc, value] : p->row_filter) {
+    p->row_filter_sql += " AND " + fc.column + " = ?";
+    YISHU_ASSIGN_OR_RETURN(Value v, FilterValue(fc, value));
+    p->row_filter_values.push_back(std::move(v));
+  }
+  if (p->key)
+    p->by_key_sql = "SELECT " + p->select_columns + " FROM " + p->table + " WHERE " +
+                    p->key->column + " = ?" + p->row_filter_sql + kStillAllowed;
   return std::shared_ptr<const GrantPlan>(std::move(p));
 }
 
 Result<std::shared_ptr<const GrantPlan>> Sharing::Impl::FindGrant(const Credential& c,
-                                                                 const std::string& resource) {
+                                                                  const std::string& resource) {
   std::string key = c.department + '\0' + resource;
   int64_t now = Now();
   {
@@ -241,8 +259,8 @@ Result<std::shared_ptr<const GrantPlan>> Sharing::Impl::FindGrant(const Credenti
       return Status::PermissionDenied("department " + c.department + "'s grant for " + resource +
                                       " is " + status);
     }
-    return Status::PermissionDenied("department " + c.department + " has no grant for " +
-                                    resource + "; apply for it first");
+    return Status::PermissionDenied("department " + c.department + " has no grant for " + resource +
+                                    "; apply for it first");
   }
   auto conn = store.Acquire();
   YISHU_ASSIGN_OR_RETURN(Grant g, LoadGrant(*conn, rows[0].Int(0)));
@@ -399,8 +417,8 @@ static bool Begin(Sharing::Impl& m, const AccessRequest& r, const std::string& r
     }
     a->metering.calls = 0;
     nlohmann::json d = {{"retry_after", retry_after}};
-    Finish(m, std::move(*a),
-           Refusal(Status(limited.code(), limited.message(), d), retry_after), done);
+    Finish(m, std::move(*a), Refusal(Status(limited.code(), limited.message(), d), retry_after),
+           done);
     return false;
   }
   return true;
@@ -449,8 +467,8 @@ static Status StillAllowed(Sharing::Impl& m, const Access& a) {
     std::lock_guard<std::mutex> lock(m.cache_mu);
     m.by_id.erase(a.cred->credential.id);
     for (auto it = m.by_token.begin(); it != m.by_token.end();)
-      it = it->second->credential.id == a.cred->credential.id ? m.by_token.erase(it)
-                                                               : std::next(it);
+      it =
+          it->second->credential.id == a.cred->credential.id ? m.by_token.erase(it) : std::next(it);
     return Status::Unauthenticated("application credential " + a.cred->credential.id +
                                    " is revoked");
   }
@@ -458,8 +476,7 @@ static Status StillAllowed(Sharing::Impl& m, const Access& a) {
   if (status == "active" && g->Int(1) <= m.Now()) status = "expired";
   if (status != "active") {
     m.InvalidateGrants(a.plan->grant.consumer, a.plan->grant.resource);
-    return Status::PermissionDenied("grant " + std::to_string(a.plan->grant.id) + " is " +
-                                    status);
+    return Status::PermissionDenied("grant " + std::to_string(a.plan->grant.id) + " is " + status);
   }
   return Status::Ok();
 }
@@ -495,8 +512,8 @@ static Status RenderRecord(Sharing::Impl& m, const GrantPlan& p, const store::Ro
   return Status::Ok();
 }
 
-void Sharing::GetRecord(const AccessRequest& r, const std::string& resource,
-                        const std::string& key, AccessDone done) {
+void Sharing::GetRecord(const AccessRequest& r, const std::string& resource, const std::string& key,
+                        AccessDone done) {
   Impl& m = *impl_;
   Access a;
   if (!Begin(m, r, resource, "share.read", &a, done)) return;
@@ -510,29 +527,22 @@ void Sharing::GetRecord(const AccessRequest& r, const std::string& resource,
   try {
     auto key_value = m.FilterValue(*p.key, key);
     if (!key_value.ok()) return fail(key_value.status());
-    if (p.key->bidx)
-      a.event.detail["key_bidx"] = crypto::ToHex(key_value->AsBytes()).substr(0, 16);
-    store::Params params{*key_value};
-    std::string sql = "SELECT " + p.select_columns + " FROM " + p.table + " WHERE " +
-                      p.key->column + " = ?";
-    for (const auto& [fc, value] : p.row_filter) {
-      sql += " AND " + fc.column + " = ?";
-      auto v = m.FilterValue(fc, value);
-      if (!v.ok()) return fail(v.status());
-      params.push_back(std::move(v).value());
-    }
-    sql += kStillAllowed;
+    if (p.key->bidx) a.event.detail["key_bidx"] = crypto::ToHex(key_value->AsBytes()).substr(0, 16);
+    store::Params params;
+    params.reserve(4 + p.row_filter_values.size());
+    params.push_back(std::move(key_value).value());
+    params.insert(params.end(), p.row_filter_values.begin(), p.row_filter_values.end());
     params.emplace_back(p.grant.id);
     params.emplace_back(m.Now());
     params.emplace_back(a.cred->credential.id);
-    auto rows = m.store.Query(sql, params);
+    auto rows = m.store.Query(p.by_key_sql, params);
     if (!rows.ok()) return fail(rows.status());
     if (rows->empty()) {
       Status allowed = StillAllowed(m, a);
       if (!allowed.ok()) return fail(allowed);
       CountMiss(m, a);
-      return fail(Status::NotFound("no record with that key in " + resource +
-                                   " within your grant"));
+      return fail(
+          Status::NotFound("no record with that key in " + resource + " within your grant"));
     }
     result.body.reserve(256);
     result.body = "{\"resource\":";
@@ -567,8 +577,7 @@ void Sharing::QueryRecords(const AccessRequest& r, const std::string& resource, 
         if (!ParseInt64(value, &page) || page < 1 || page > 1000000)
           return fail(Status::InvalidArgument("page must be a whole number from 1"));
       } else if (name == "page_size") {
-        if (!ParseInt64(value, &page_size) || page_size < 1 ||
-            page_size > m.options.max_page_size)
+        if (!ParseInt64(value, &page_size) || page_size < 1 || page_size > m.options.max_page_size)
           return fail(Status::InvalidArgument("page_size must be a whole number from 1 to " +
                                               std::to_string(m.options.max_page_size)));
       } else {
@@ -586,12 +595,8 @@ void Sharing::QueryRecords(const AccessRequest& r, const std::string& resource, 
         filters.push_back(name);
       }
     }
-    for (const auto& [fc, value] : p.row_filter) {
-      where += " AND " + fc.column + " = ?";
-      auto v = m.FilterValue(fc, value);
-      if (!v.ok()) return fail(v.status());
-      params.push_back(std::move(v).value());
-    }
+    where += p.row_filter_sql;
+    params.insert(params.end(), p.row_filter_values.begin(), p.row_filter_values.end());
     std::string sql = "SELECT " + p.select_columns + " FROM " + p.table + where + kStillAllowed +
                       " ORDER BY _id LIMIT ? OFFSET ?";
     params.emplace_back(p.grant.id);
@@ -609,8 +614,9 @@ void Sharing::QueryRecords(const AccessRequest& r, const std::string& resource, 
     size_t n = std::min<size_t>(rows->size(), static_cast<size_t>(page_size));
     result.body = "{\"resource\":";
     AppendJsonString(result.body, resource);
-    result.body += ",\"grant\":" + std::to_string(p.grant.id) + ",\"page\":" +
-                   std::to_string(page) + ",\"page_size\":" + std::to_string(page_size) +
+    result.body += ",\"grant\":" + std::to_string(p.grant.id) +
+                   ",\"page\":" + std::to_string(page) +
+                   ",\"page_size\":" + std::to_string(page_size) +
                    ",\"has_more\":" + (has_more ? "true" : "false") + ",\"records\":[";
     for (size_t i = 0; i < n; ++i) {
       if (i) result.body += ',';
@@ -655,7 +661,8 @@ void Sharing::StartExport(const AccessRequest& r, const std::string& resource, A
         return fail(Status::InvalidArgument("filter." + k.substr(0, 64) +
                                             " is not a granted field that can filter"));
       if (!v.is_string() || v.get<std::string>().size() > kMaxFilterBytes)
-        return fail(Status::InvalidArgument("filter." + k + " must be a string (at most 256 bytes)"));
+        return fail(
+            Status::InvalidArgument("filter." + k + " must be a string (at most 256 bytes)"));
     }
   }
   auto id = m.store.Acquire()->InsertReturningId(
@@ -695,9 +702,9 @@ void Sharing::GetExport(const AccessRequest& r, const std::string& resource, int
   a.event.detail["export"] = export_id;
   AccessResult result;
   if (!file) {
-    nlohmann::json j = {{"id", row->Int(0)},           {"status", row->Text(1)},
-                        {"format", row->Text(2)},       {"records", row->Int(3)},
-                        {"sm3", row->Text(4)},          {"created_at", FormatRfc3339(row->Int(5))},
+    nlohmann::json j = {{"id", row->Int(0)},      {"status", row->Text(1)},
+                        {"format", row->Text(2)}, {"records", row->Int(3)},
+                        {"sm3", row->Text(4)},    {"created_at", FormatRfc3339(row->Int(5))},
                         {"error", row->Text(7)}};
     j["finished_at"] = row->Int(6) ? nlohmann::json(FormatRfc3339(row->Int(6))) : nullptr;
     result.body = j.dump();
@@ -720,6 +727,16 @@ void Sharing::GetExport(const AccessRequest& r, const std::string& resource, int
 void Sharing::WaitForExports() {
   std::unique_lock<std::mutex> lock(impl_->export_mu);
   impl_->export_idle.wait(lock, [&] { return impl_->export_queue.empty() && !impl_->export_busy; });
+}
+
+void Sharing::SetEntitySource(std::shared_ptr<EntitySource> source) {
+  std::lock_guard<std::mutex> lock(impl_->entity_mu);
+  impl_->entity_source = std::move(source);
+}
+
+std::shared_ptr<EntitySource> Sharing::entity_source() const {
+  std::lock_guard<std::mutex> lock(impl_->entity_mu);
+  return impl_->entity_source;
 }
 
 void Sharing::ClearCaches() {
@@ -747,9 +764,10 @@ void Sharing::Impl::ExportLoop() {
       s = Status::Internal(e.what());
     }
     if (!s.ok())
-      (void)store.Exec("UPDATE share_exports SET status = 'failed', error = ?, finished_at = ? "
-                       "WHERE id = ?",
-                       {s.message(), Now(), id});
+      (void)store.Exec(
+          "UPDATE share_exports SET status = 'failed', error = ?, finished_at = ? "
+          "WHERE id = ?",
+          {s.message(), Now(), id});
     {
       std::lock_guard<std::mutex> lock(export_mu);
       export_busy = false;
@@ -835,9 +853,9 @@ Status Sharing::Impl::RunExport(int64_t id) {
     for (const auto& r : rows) {
       last = r.Int(0);
       ++n;
-      std::string trace =
-          crypto::ToHex(crypto::Sm3(std::to_string(id) + "|" + credential + "|" + std::to_string(n)))
-              .substr(0, 16);
+      std::string trace = crypto::ToHex(crypto::Sm3(std::to_string(id) + "|" + credential + "|" +
+                                                    std::to_string(n)))
+                              .substr(0, 16);
       rec.clear();
       YISHU_RETURN_IF_ERROR(RenderRecord(*this, *plan, r, rec));
       if (format == "csv") {
@@ -870,9 +888,10 @@ Status Sharing::Impl::RunExport(int64_t id) {
   ev.detail = {{"export", id}, {"grant", g.id}, {"format", format}, {"sm3", digest}};
   return Audited(ev, [&](store::Connection& tx) {
     return tx
-        .Exec("UPDATE share_exports SET status = 'done', records = ?, sm3 = ?, content = ?, "
-              "finished_at = ? WHERE id = ?",
-              {n, digest, Blob{out}, Now(), id})
+        .Exec(
+            "UPDATE share_exports SET status = 'done', records = ?, sm3 = ?, content = ?, "
+            "finished_at = ? WHERE id = ?",
+            {n, digest, Blob{out}, Now(), id})
         .status();
   });
 }

@@ -99,9 +99,12 @@ CREATE TABLE share_exports (
 namespace {
 
 nlohmann::json RequestJson(const ApplicationRequest& r) {
-  return {{"resource", r.resource},         {"fields", r.fields},
-          {"row_filter", r.row_filter},     {"purpose", r.purpose},
-          {"validity_days", r.validity_days}, {"daily_quota", r.daily_quota},
+  return {{"resource", r.resource},
+          {"fields", r.fields},
+          {"row_filter", r.row_filter},
+          {"purpose", r.purpose},
+          {"validity_days", r.validity_days},
+          {"daily_quota", r.daily_quota},
           {"exception_reason", r.exception_reason}};
 }
 
@@ -136,8 +139,7 @@ Status MergeConditions(const nlohmann::json& j, Conditions* c) {
   JsonReader r(j, "conditions");
   // An object {name: masking} or an array of names (masking none).
   static const nlohmann::json kAbsent;
-  const auto& fields =
-      j.contains("fields") ? r.Node("fields", true, j["fields"].type()) : kAbsent;
+  const auto& fields = j.contains("fields") ? r.Node("fields", true, j["fields"].type()) : kAbsent;
   if (!fields.is_null()) {
     c->fields.clear();
     if (fields.is_array()) {
@@ -263,8 +265,8 @@ std::atomic<uint64_t> g_instances{0};
 }
 
 Sharing::Impl::Impl(store::Store& s, catalogue::Catalogue& c, const standards::Registry& r,
-                     security::KeyRing& k, audit::AuditLog& a, identity::Identity& i,
-                     SharingOptions o)
+                    security::KeyRing& k, audit::AuditLog& a, identity::Identity& i,
+                    SharingOptions o)
     : store(s),
       catalogue(c),
       registry(r),
@@ -368,9 +370,8 @@ Result<Grant> GrantFromRow(const store::Row& row) {
 }  // namespace
 
 Result<Application> Sharing::Impl::LoadApplication(Connection& c, int64_t id) {
-  auto row = c.QueryOne(std::string("SELECT ") + kApplicationColumns +
-                            " FROM share_applications WHERE id = ?",
-                        {id});
+  auto row = c.QueryOne(
+      std::string("SELECT ") + kApplicationColumns + " FROM share_applications WHERE id = ?", {id});
   if (!row.ok()) {
     if (row.status().code() == ErrorCode::kNotFound)
       return Status::NotFound("no application " + std::to_string(id));
@@ -391,8 +392,7 @@ Result<Grant> Sharing::Impl::LoadGrant(Connection& c, int64_t id) {
 }
 
 Status Sharing::Impl::CheckConditions(const catalogue::Resource& r, Conditions* c) {
-  if (c->fields.empty())
-    return Status::InvalidArgument("a grant needs at least one field");
+  if (c->fields.empty()) return Status::InvalidArgument("a grant needs at least one field");
   for (const auto& [name, m] : c->fields)
     if (!r.FindField(name))
       return Status::InvalidArgument("resource " + r.code + " has no field '" + name + "'");
@@ -423,13 +423,13 @@ Status Sharing::Impl::InsertGrant(Connection& tx, Grant* g) {
   g->status = "active";
   g->mask_key = crypto::RandomBytes(32);
   YISHU_ASSIGN_OR_RETURN(
-      g->id, tx.InsertReturningId(
-                 "INSERT INTO share_grants (application_id, resource, provider, consumer, "
-                 "conditions, created_at, expires_at, status, mask_key) VALUES (?, ?, ?, ?, ?, ?, "
-                 "?, 'active', ?) RETURNING id",
-                 {g->application_id, g->resource, g->provider, g->consumer,
-                  ConditionsJson(g->conditions).dump(), g->created_at, g->expires_at,
-                  Blob{g->mask_key}}));
+      g->id,
+      tx.InsertReturningId(
+          "INSERT INTO share_grants (application_id, resource, provider, consumer, "
+          "conditions, created_at, expires_at, status, mask_key) VALUES (?, ?, ?, ?, ?, ?, "
+          "?, 'active', ?) RETURNING id",
+          {g->application_id, g->resource, g->provider, g->consumer,
+           ConditionsJson(g->conditions).dump(), g->created_at, g->expires_at, Blob{g->mask_key}}));
   return Status::Ok();
 }
 
@@ -473,7 +473,8 @@ Result<Application> Sharing::Apply(const Actor& actor, const ApplicationRequest&
     bool wanted = request.fields.empty() || std::find(request.fields.begin(), request.fields.end(),
                                                       res.fields[i].name) != request.fields.end();
     // Sensitive fields are released masked unless the provider decides otherwise.
-    if (wanted) asked.fields[res.fields[i].name] = plan[i].sealed ? Masking::kPartial : Masking::kNone;
+    if (wanted)
+      asked.fields[res.fields[i].name] = plan[i].sealed ? Masking::kPartial : Masking::kNone;
   }
   for (const auto& f : request.fields)
     if (!res.FindField(f))
@@ -508,8 +509,8 @@ Result<Application> Sharing::Apply(const Actor& actor, const ApplicationRequest&
         a.decided_at = a.created_at;
         ev.result = "denied";
         refused = Status(ErrorCode::kPermissionDenied,
-                         "resource " + res.code + " is 不予共享 (not shared); basis: " +
-                             res.share_condition +
+                         "resource " + res.code +
+                             " is 不予共享 (not shared); basis: " + res.share_condition +
                              ". An exception may be asked of the platform authority with "
                              "exception_reason.",
                          {{"basis", res.share_condition}});
@@ -584,8 +585,7 @@ Result<Application> Sharing::Approve(const Actor& actor, int64_t id,
   for (size_t i = 0; i < res.fields.size(); ++i) {
     const auto& want = a.request.fields;
     if (want.empty() || std::find(want.begin(), want.end(), res.fields[i].name) != want.end())
-      g.conditions.fields[res.fields[i].name] =
-          plan[i].sealed ? Masking::kPartial : Masking::kNone;
+      g.conditions.fields[res.fields[i].name] = plan[i].sealed ? Masking::kPartial : Masking::kNone;
   }
   g.conditions.row_filter = a.request.row_filter;
   g.conditions.purpose = a.request.purpose;
@@ -604,8 +604,11 @@ Result<Application> Sharing::Approve(const Actor& actor, int64_t id,
         int64_t n, tx.Exec("UPDATE share_applications SET status = 'granted', decided_by = ?, "
                            "decided_at = ?, grant_id = ? WHERE id = ? AND status = ?",
                            {actor.principal.username, now, g.id, a.id, expected}));
-    if (n != 1) return Status::Conflict("application " + std::to_string(id) + " was decided meanwhile");
-    ev.detail = {{"application", a.id}, {"grant", g.id}, {"consumer", a.consumer},
+    if (n != 1)
+      return Status::Conflict("application " + std::to_string(id) + " was decided meanwhile");
+    ev.detail = {{"application", a.id},
+                 {"grant", g.id},
+                 {"consumer", a.consumer},
                  {"conditions", ConditionsJson(g.conditions)}};
     return Status::Ok();
   });
@@ -637,7 +640,8 @@ Result<Application> Sharing::Reject(const Actor& actor, int64_t id, std::string 
         int64_t n, tx.Exec("UPDATE share_applications SET status = 'rejected', decided_by = ?, "
                            "decision_note = ?, decided_at = ? WHERE id = ? AND status = ?",
                            {actor.principal.username, reason, m.Now(), a.id, a.status}));
-    if (n != 1) return Status::Conflict("application " + std::to_string(id) + " was decided meanwhile");
+    if (n != 1)
+      return Status::Conflict("application " + std::to_string(id) + " was decided meanwhile");
     return Status::Ok();
   }));
   auto c = m.store.Acquire();
@@ -660,9 +664,10 @@ Result<Grant> Sharing::Revoke(const Actor& actor, int64_t grant_id, std::string 
   ev.detail = {{"grant", g.id}, {"consumer", g.consumer}, {"reason", reason}};
   YISHU_RETURN_IF_ERROR(m.Audited(ev, [&](Connection& tx) -> Status {
     return tx
-        .Exec("UPDATE share_grants SET status = 'revoked', revoked_by = ?, revoke_reason = ?, "
-              "revoked_at = ? WHERE id = ? AND status = 'active'",
-              {actor.principal.username, reason, m.Now(), g.id})
+        .Exec(
+            "UPDATE share_grants SET status = 'revoked', revoked_by = ?, revoke_reason = ?, "
+            "revoked_at = ? WHERE id = ? AND status = 'active'",
+            {actor.principal.username, reason, m.Now(), g.id})
         .status();
   }));
   m.InvalidateGrants(g.consumer, g.resource);
@@ -683,7 +688,8 @@ Result<Application> Sharing::GetApplication(const Actor& actor, int64_t id) {
 Result<std::vector<Application>> Sharing::ListApplications(const Actor& actor,
                                                            std::string_view queue,
                                                            std::string_view status) {
-  std::string sql = std::string("SELECT ") + kApplicationColumns + " FROM share_applications WHERE ";
+  std::string sql =
+      std::string("SELECT ") + kApplicationColumns + " FROM share_applications WHERE ";
   store::Params params;
   if (queue == "mine") {
     sql += "consumer = ?";
@@ -796,10 +802,11 @@ Result<NewCredential> Sharing::CreateCredential(const std::string& actor_name,
   ev.detail = {{"name", name}, {"department", department}};
   YISHU_RETURN_IF_ERROR(m.Audited(ev, [&](Connection& tx) {
     return tx
-        .Exec("INSERT INTO share_credentials (id, department, name, token_sm3, public_key, status, "
-              "created_by, created_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-              {c.id, c.department, c.name, Blob{crypto::Sm3(out.token)}, c.public_key_hex,
-               actor_name, c.created_at})
+        .Exec(
+            "INSERT INTO share_credentials (id, department, name, token_sm3, public_key, status, "
+            "created_by, created_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
+            {c.id, c.department, c.name, Blob{crypto::Sm3(out.token)}, c.public_key_hex, actor_name,
+             c.created_at})
         .status();
   }));
   return out;
@@ -820,7 +827,8 @@ Status Sharing::RevokeCredential(const Actor& actor, const std::string& credenti
                                                     {credential_id}));
   if (!actor.admin() && actor.principal.department != row.Text(0))
     return Status::PermissionDenied("credential " + credential_id + " is another department's");
-  audit::AuditEvent ev = m.EventFor(actor, "share.credential_revoke", "credential:" + credential_id);
+  audit::AuditEvent ev =
+      m.EventFor(actor, "share.credential_revoke", "credential:" + credential_id);
   YISHU_RETURN_IF_ERROR(m.Audited(ev, [&](Connection& tx) {
     return tx.Exec("UPDATE share_credentials SET status = 'revoked' WHERE id = ?", {credential_id})
         .status();
@@ -871,8 +879,9 @@ Result<nlohmann::json> Sharing::Usage(const Actor& actor, std::string_view side,
     sql += "WHERE " + who + " = ? ";
     params.emplace_back(actor.principal.department);
   }
-  sql += "GROUP BY g.id, g.resource, g.provider, g.consumer, g.conditions, g.status, "
-         "g.expires_at ORDER BY g.id DESC LIMIT 1000";
+  sql +=
+      "GROUP BY g.id, g.resource, g.provider, g.consumer, g.conditions, g.status, "
+      "g.expires_at ORDER BY g.id DESC LIMIT 1000";
   YISHU_ASSIGN_OR_RETURN(auto rows, m.store.Query(sql, params));
   nlohmann::json items = nlohmann::json::array();
   int64_t now = m.Now();

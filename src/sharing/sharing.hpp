@@ -143,12 +143,32 @@ struct AccessResult {
 using AccessDone = std::function<void(AccessResult)>;
 
 struct SharingOptions {
-  const Clock* clock = nullptr;          // nullptr: system clock
+  const Clock* clock = nullptr;            // nullptr: system clock
   int64_t signature_skew_millis = 300000;  // ±5 minutes
   int64_t max_page_size = 100;
   // Look-ups that find nothing, per credential per minute, before the credential is suspended
   // for the rest of that minute and an enumeration event is audited.
   int64_t miss_limit_per_minute = 30;
+};
+
+// The seam for person and legal-entity services from the base libraries (人口库 / 法人库):
+// look-up of a golden record and verification (核验: "does this match?" answered per field
+// without revealing values). Entity resolution implements it; the sharing API is to serve it
+// through the same path as resource look-ups — credential, grant (the base library registered
+// in the catalogue as a resource such as BASE_PERSON, so applications and grants work
+// unchanged), masking, limits, metering and audit. Until a source is set, those calls answer
+// kUnavailable.
+class EntitySource {
+ public:
+  virtual ~EntitySource() = default;
+  // subject: "person" | "legal_entity"; identifier: an ID number or a credit code.
+  // The golden record's attributes, field -> plaintext value (sharing masks them).
+  virtual Result<std::map<std::string, std::string>> Lookup(std::string_view subject,
+                                                            std::string_view identifier) = 0;
+  // For each claimed field: whether it matches the golden record.
+  virtual Result<std::map<std::string, bool>> Verify(
+      std::string_view subject, std::string_view identifier,
+      const std::map<std::string, std::string>& claims) = 0;
 };
 
 // Migrations of module "sharing".
@@ -198,8 +218,8 @@ class Sharing {
 
   // ---- The sharing API (credential side) ----
   // GET /share/{resource}/records/{key}: one masked record by the resource's key field.
-  void GetRecord(const AccessRequest& request, const std::string& resource,
-                 const std::string& key, AccessDone done);
+  void GetRecord(const AccessRequest& request, const std::string& resource, const std::string& key,
+                 AccessDone done);
   // GET /share/{resource}/records?<field>=<value>&page=&page_size=
   void QueryRecords(const AccessRequest& request, const std::string& resource, AccessDone done);
   // POST /share/{resource}/exports {"format": "csv"|"json", "filter": {field: value}}:
@@ -210,6 +230,10 @@ class Sharing {
                  bool file, AccessDone done);
   // Waits until queued exports have finished (tests, shutdown).
   void WaitForExports();
+
+  // Person / legal-entity services (see EntitySource). Thread-safe; may be set at any time.
+  void SetEntitySource(std::shared_ptr<EntitySource> source);
+  std::shared_ptr<EntitySource> entity_source() const;
 
   // Drops every cached grant and credential (tests; revocation does not need it).
   void ClearCaches();

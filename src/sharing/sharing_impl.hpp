@@ -40,8 +40,11 @@ struct GrantPlan {
   std::string select_columns;  // "_id, a, b"
   std::optional<FilterColumn> key;
   std::vector<std::pair<FilterColumn, std::string>> row_filter;  // column, required value
-  std::map<std::string, FilterColumn> filterable;                 // granted fields usable in queries
-  std::string fields_json;                                        // compact ["a","b"] for audit
+  store::Params row_filter_values;  // the row filter's parameters, blind indexes computed
+  std::string row_filter_sql;       // " AND col = ?" per row-filter column
+  std::string by_key_sql;           // the look-up by key, prepared once per grant
+  std::map<std::string, FilterColumn> filterable;  // granted fields usable in queries
+  std::string fields_json;                         // compact ["a","b"] for audit
   std::vector<std::string> field_names;
 };
 
@@ -52,8 +55,8 @@ struct CachedCredential {
 struct Impl;  // forward for the export worker
 
 struct Sharing::Impl {
-  Impl(store::Store& s, catalogue::Catalogue& c, const standards::Registry& r,
-       security::KeyRing& k, audit::AuditLog& a, identity::Identity& i, SharingOptions o);
+  Impl(store::Store& s, catalogue::Catalogue& c, const standards::Registry& r, security::KeyRing& k,
+       audit::AuditLog& a, identity::Identity& i, SharingOptions o);
   ~Impl();
 
   int64_t Now() const { return clock->NowMillis(); }
@@ -73,7 +76,7 @@ struct Sharing::Impl {
 
   // Data side.
   Result<std::shared_ptr<const CachedCredential>> Authenticate(const AccessRequest& r,
-                                                              bool* signed_request);
+                                                               bool* signed_request);
   Result<std::shared_ptr<const GrantPlan>> FindGrant(const Credential& c,
                                                      const std::string& resource);
   security::FieldProtector& Protector(const std::string& resource);
@@ -112,6 +115,9 @@ struct Sharing::Impl {
   std::unordered_map<std::string, Bucket> buckets;
   std::unordered_map<int64_t, Quota> quotas;  // per grant: calls today
   std::atomic<int64_t> nonce_inserts{0};
+
+  mutable std::mutex entity_mu;
+  std::shared_ptr<EntitySource> entity_source;
 
   // Export jobs.
   std::mutex export_mu;

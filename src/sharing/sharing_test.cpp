@@ -56,8 +56,8 @@ TEST(Signing, ParsesStrictlyAndCoversEveryPart) {
   auto parsed = ParseSignedAuthorization(h).value();
   EXPECT_EQ(parsed.credential, "cred_1");
   EXPECT_EQ(parsed.timestamp_millis, 1000);
-  std::string canonical = CanonicalRequest("GET", "/api/v1/share/X/records", q, 1000,
-                                           "00112233445566778899", "");
+  std::string canonical =
+      CanonicalRequest("GET", "/api/v1/share/X/records", q, 1000, "00112233445566778899", "");
   EXPECT_TRUE(crypto::Sm2Verify(pair.public_key_hex, canonical, parsed.signature).ok());
   q["page"] = "2";
   EXPECT_FALSE(crypto::Sm2Verify(pair.public_key_hex,
@@ -67,14 +67,14 @@ TEST(Signing, ParsesStrictlyAndCoversEveryPart) {
                    .ok());
   for (std::string bad : std::vector<std::string>{
            "YISHU-SM2", "YISHU-SM2 credential=a", "Basic abc",
-        "YISHU-SM2 credential=a,timestamp=1,nonce=00112233445566778899,signature=zz",
-        "YISHU-SM2 credential=a,credential=b,timestamp=1,nonce=0011223344556677,signature=" +
-            std::string(128, '0'),
-        "YISHU-SM2 credential=a,timestamp=x,nonce=0011223344556677,signature=" +
-            std::string(128, '0'),
-        "YISHU-SM2 credential=a,timestamp=1,nonce=short,signature=" + std::string(128, '0'),
-        "YISHU-SM2 credential=a,timestamp=1,nonce=0011223344556677,signature=" +
-            std::string(128, '0') + ",extra=1"})
+           "YISHU-SM2 credential=a,timestamp=1,nonce=00112233445566778899,signature=zz",
+           "YISHU-SM2 credential=a,credential=b,timestamp=1,nonce=0011223344556677,signature=" +
+               std::string(128, '0'),
+           "YISHU-SM2 credential=a,timestamp=x,nonce=0011223344556677,signature=" +
+               std::string(128, '0'),
+           "YISHU-SM2 credential=a,timestamp=1,nonce=short,signature=" + std::string(128, '0'),
+           "YISHU-SM2 credential=a,timestamp=1,nonce=0011223344556677,signature=" +
+               std::string(128, '0') + ",extra=1"})
     EXPECT_EQ(ParseSignedAuthorization(bad).status().code(), ErrorCode::kUnauthenticated) << bad;
 }
 
@@ -119,8 +119,8 @@ char IdCheckChar(std::string_view first17) {
 const char* const kNumerals[] = {"", "一", "二", "三", "四", "五", "六"};
 
 std::string IdNumber(int i) {
-  std::string first17 = "330603" + std::string("201503") + (i < 10 ? "0" : "") +
-                        std::to_string(i) + "10" + std::to_string(i % 10);
+  std::string first17 = "330603" + std::string("201503") + (i < 10 ? "0" : "") + std::to_string(i) +
+                        "10" + std::to_string(i % 10);
   return first17 + IdCheckChar(first17);
 }
 
@@ -152,14 +152,13 @@ class SharingE2E : public ::testing::TestWithParam<std::string> {
     ThrowIfError(p.store().Transact([&](store::Connection& tx) {
       return p.catalogue().Import(tx, nlohmann::json::parse(kCatalogue), "test").status();
     }));
-    for (auto [user, role, dept] :
-         {std::tuple{"ga_steward", identity::Role::kDeptSteward, "GA"},
-          {"mz_user", identity::Role::kDeptUser, "MZ"},
-          {"mz_steward", identity::Role::kDeptSteward, "MZ"},
-          {"wj_user", identity::Role::kDeptUser, "WJ"},
-          {"auditor", identity::Role::kSecurityAuditor, ""},
-          {"operator", identity::Role::kAuthorizedOperator, "WJ"},
-          {"citizen", identity::Role::kPublic, ""}}) {
+    for (auto [user, role, dept] : {std::tuple{"ga_steward", identity::Role::kDeptSteward, "GA"},
+                                    {"mz_user", identity::Role::kDeptUser, "MZ"},
+                                    {"mz_steward", identity::Role::kDeptSteward, "MZ"},
+                                    {"wj_user", identity::Role::kDeptUser, "WJ"},
+                                    {"auditor", identity::Role::kSecurityAuditor, ""},
+                                    {"operator", identity::Role::kAuthorizedOperator, "WJ"},
+                                    {"citizen", identity::Role::kPublic, ""}}) {
       ThrowIfError(p.identity()
                        .CreateUser({user, user, dept, role, server::testing::kTestPassword})
                        .status());
@@ -241,19 +240,20 @@ TEST_P(SharingE2E, ConditionalFlowWithMaskingRowFilterAuditAndRevocation) {
   std::string path = "/api/v1/share/GA_PERSON/records/" + IdNumber(1);
   // No grant yet.
   EXPECT_EQ(Data(path, cred).status, 403);
-  auto a = Apply("mz_user", {{"resource", "GA_PERSON"},
-                             {"fields", {"id_number", "name", "mobile", "birth_date", "township",
-                                         "household_size"}},
-                             {"purpose", "低保资格核查"}});
+  auto a = Apply(
+      "mz_user",
+      {{"resource", "GA_PERSON"},
+       {"fields", {"id_number", "name", "mobile", "birth_date", "township", "household_size"}},
+       {"purpose", "低保资格核查"}});
   ASSERT_EQ(a.status, 201) << a.body;
   int64_t app_id = a.json()["id"];
   EXPECT_EQ(a.json()["status"], "pending");
   // Queues: the applicant sees it as theirs, the provider as theirs to decide.
   auto mine = c().Get("/api/v1/sharing/applications?queue=mine", tok("mz_user")).json();
   ASSERT_EQ(mine["total"], 1);
-  auto queue = c().Get("/api/v1/sharing/applications?queue=provider&status=pending",
-                       tok("ga_steward"))
-                   .json();
+  auto queue =
+      c().Get("/api/v1/sharing/applications?queue=provider&status=pending", tok("ga_steward"))
+          .json();
   ASSERT_EQ(queue["total"], 1);
   EXPECT_EQ(queue["items"][0]["consumer"], "MZ");
   EXPECT_EQ(c().Get("/api/v1/sharing/applications?queue=provider", tok("wj_user")).json()["total"],
@@ -360,11 +360,11 @@ TEST_P(SharingE2E, ExpiredGrantIsRefusedAndRecorded) {
   Cred cred = NewCredential("mz_user");
   std::string path = "/api/v1/share/GA_PERSON/records/" + IdNumber(2);
   ASSERT_EQ(Data(path, cred).status, 200);
-  ASSERT_TRUE(tp_->platform()
-                  .store()
-                  .Exec("UPDATE share_grants SET expires_at = ? WHERE id = ?",
-                        {NowMillis() - 1000, grant})
-                  .ok());
+  ASSERT_TRUE(
+      tp_->platform()
+          .store()
+          .Exec("UPDATE share_grants SET expires_at = ? WHERE id = ?", {NowMillis() - 1000, grant})
+          .ok());
   auto r = Data(path, cred);
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.body.find("expired"), std::string::npos) << r.body;
@@ -400,9 +400,9 @@ TEST_P(SharingE2E, NotSharedIsRefusedCitingTheBasisExceptByThePlatformAuthority)
   ASSERT_FALSE(denied.empty());
   EXPECT_EQ(denied.front().event.result, "denied");
 
-  auto ex = Apply("mz_user", {{"resource", "GA_SECRET"},
-                              {"purpose", "核查"},
-                              {"exception_reason", "区政府专项工作需要"}});
+  auto ex = Apply(
+      "mz_user",
+      {{"resource", "GA_SECRET"}, {"purpose", "核查"}, {"exception_reason", "区政府专项工作需要"}});
   ASSERT_EQ(ex.status, 201) << ex.body;
   EXPECT_EQ(ex.json()["status"], "pending_exception");
   int64_t id = ex.json()["id"];
@@ -509,8 +509,8 @@ TEST_P(SharingE2E, Sm2SignedRequestsReplaysAndTampering) {
   EXPECT_EQ(tampered.status, 401);
   // Tampered query.
   std::string list = "/api/v1/share/GA_PERSON/records";
-  auto q_auth = sign("GET", list, {{"page_size", "1"}}, NowMillis(),
-                     crypto::ToHex(crypto::RandomBytes(16)));
+  auto q_auth =
+      sign("GET", list, {{"page_size", "1"}}, NowMillis(), crypto::ToHex(crypto::RandomBytes(16)));
   EXPECT_EQ(c().Send("GET", list + "?page_size=2", "", "", {{"Authorization", q_auth}}).status,
             401);
   EXPECT_EQ(c().Send("GET", list + "?page_size=1", "", "", {{"Authorization", q_auth}}).status,
@@ -537,14 +537,10 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
   GrantPerson({{"rate_per_second", 100000}, {"daily_quota", 100000}});
   Cred cred = NewCredential("mz_user");
   const std::vector<std::string> attacks = {
-      "' OR '1'='1",
-      "1; DROP TABLE r_ga_person; --",
-      "\" OR 1=1 --",
-      "330603' UNION SELECT token_sm3 FROM share_credentials --",
-      "%27%20OR%201%3D1",
-      std::string(300, 'A'),
-      "\xff\xfe",
-      "GA_PERSON/../share_credentials"};
+      "' OR '1'='1",      "1; DROP TABLE r_ga_person; --",
+      "\" OR 1=1 --",     "330603' UNION SELECT token_sm3 FROM share_credentials --",
+      "%27%20OR%201%3D1", std::string(300, 'A'),
+      "\xff\xfe",         "GA_PERSON/../share_credentials"};
   for (const auto& s : attacks) {
     auto key = Data("/api/v1/share/GA_PERSON/records/" + Pct(s), cred);
     EXPECT_TRUE(key.status == 400 || key.status == 404) << s << " " << key.status << key.body;
@@ -552,8 +548,7 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
     EXPECT_TRUE(res.status == 400 || res.status == 403 || res.status == 404)
         << s << " " << res.status << res.body;
     auto filter = Data("/api/v1/share/GA_PERSON/records?township=" + Pct(s), cred);
-    EXPECT_TRUE(filter.status == 400 || (filter.status == 200 &&
-                                         filter.json()["records"].empty()))
+    EXPECT_TRUE(filter.status == 400 || (filter.status == 200 && filter.json()["records"].empty()))
         << s << " " << filter.status << filter.body;
     auto name = Data("/api/v1/share/GA_PERSON/records?" + Pct(s) + "=1", cred);
     EXPECT_EQ(name.status, 400) << s << name.body;
@@ -562,7 +557,8 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
       EXPECT_EQ(pg.status, 400) << s << pg.body;
     }
     auto exp = c().Send("POST", "/api/v1/share/GA_PERSON/exports",
-                        nlohmann::json{{"format", "csv"}, {"filter", {{"township", s}}}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        nlohmann::json{{"format", "csv"}, {"filter", {{"township", s}}}}.dump(
+                            -1, ' ', false, nlohmann::json::error_handler_t::replace),
                         cred.token);
     EXPECT_TRUE(exp.status == 202 || exp.status == 400) << s << exp.body;
     // JSON bodies carry the bytes as sent (invalid UTF-8 included).
@@ -574,10 +570,10 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
     auto app = c().Send("POST", "/api/v1/sharing/applications",
                         "{\"resource\": \"" + raw + "\", \"purpose\": \"x\"}", tok("mz_user"));
     EXPECT_TRUE(app.status == 400 || app.status == 404) << s << app.body;
-    auto app2 = c().Send("POST", "/api/v1/sharing/applications",
-                         "{\"resource\": \"GA_PERSON\", \"purpose\": \"x\", \"fields\": [\"" + raw +
-                             "\"]}",
-                         tok("mz_user"));
+    auto app2 =
+        c().Send("POST", "/api/v1/sharing/applications",
+                 "{\"resource\": \"GA_PERSON\", \"purpose\": \"x\", \"fields\": [\"" + raw + "\"]}",
+                 tok("mz_user"));
     EXPECT_EQ(app2.status, 400) << s << app2.body;
     auto app3 = c().Get("/api/v1/sharing/applications?queue=" + Pct(s), tok("mz_user"));
     EXPECT_EQ(app3.status, 400) << s;
@@ -598,9 +594,9 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
   EXPECT_EQ(Data("/api/v1/share/GA_PERSON/records?page=0", cred).status, 400);
   EXPECT_EQ(Data("/api/v1/share/GA_PERSON/records?page_size=100", cred).status, 200);
   // Strict application bodies.
-  EXPECT_EQ(Apply("mz_user", {{"resource", "GA_PERSON"}, {"purpose", "x"}, {"sharetype", 1}})
-                .status,
-            400);
+  EXPECT_EQ(
+      Apply("mz_user", {{"resource", "GA_PERSON"}, {"purpose", "x"}, {"sharetype", 1}}).status,
+      400);
 }
 
 TEST_P(SharingE2E, SequentialEnumerationTripsTheLimitAndIsAudited) {
@@ -662,9 +658,10 @@ TEST_P(SharingE2E, ExportsAreAsynchronousMaskedAndWatermarked) {
                {"rate_per_second", 1000}});
   Cred cred = NewCredential("mz_user");
   for (std::string format : {"csv", "json"}) {
-    auto start = c().Send("POST", "/api/v1/share/GA_PERSON/exports",
-                          nlohmann::json{{"format", format}, {"filter", {{"township", "柯桥街道"}}}}.dump(),
-                          cred.token);
+    auto start =
+        c().Send("POST", "/api/v1/share/GA_PERSON/exports",
+                 nlohmann::json{{"format", format}, {"filter", {{"township", "柯桥街道"}}}}.dump(),
+                 cred.token);
     ASSERT_EQ(start.status, 202) << start.body;
     int64_t id = start.json()["id"];
     tp_->platform().sharing().WaitForExports();
