@@ -1,6 +1,5 @@
 #include "sharing/access_log.hpp"
 
-#include <chrono>
 #include <future>
 #include <map>
 #include <tuple>
@@ -11,8 +10,6 @@ namespace yishu::sharing {
 AccessLog::AccessLog(store::Store& store, audit::AuditLog& log, size_t max_group)
     : store_(store), log_(log), max_group_(max_group) {
   writer_ = std::thread([this] { WriterLoop(); });
-  if (store_.dialect() == store::Dialect::kSqlite)
-    checkpointer_ = std::thread([this] { CheckpointLoop(); });
 }
 
 AccessLog::~AccessLog() {
@@ -21,19 +18,7 @@ AccessLog::~AccessLog() {
     stopping_ = true;
   }
   has_work_.notify_all();
-  stop_cv_.notify_all();
   writer_.join();
-  if (checkpointer_.joinable()) checkpointer_.join();
-}
-
-void AccessLog::CheckpointLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stopping_) {
-    stop_cv_.wait_for(lock, std::chrono::milliseconds(250));
-    lock.unlock();
-    (void)store_.Query("PRAGMA wal_checkpoint(PASSIVE)");
-    lock.lock();
-  }
 }
 
 void AccessLog::Submit(audit::AuditEvent event, Metering metering, Done done) {
@@ -58,7 +43,7 @@ AccessLog::Stats AccessLog::stats() const {
   return stats_;
 }
 
-Status AccessLog::Commit(store::Connection& conn, std::deque<Pending>& group) {
+Status AccessLog::Commit(std::deque<Pending>& group) {
   std::vector<audit::AuditEvent> events;
   events.reserve(group.size());
   // Metering summed per (grant, credential, day): one upsert per key and group.
@@ -71,7 +56,7 @@ Status AccessLog::Commit(store::Connection& conn, std::deque<Pending>& group) {
     u.records += p.metering.records;
     u.denied += p.metering.denied;
   }
-  auto body = [&](store::Connection& tx) -> Status {
+  return store_.Transact([&](store::Connection& tx) -> Status {
     for (const auto& [key, u] : usage) {
       const auto& [grant, credential, day] = key;
       YISHU_RETURN_IF_ERROR(
@@ -79,33 +64,10 @@ Status AccessLog::Commit(store::Connection& conn, std::deque<Pending>& group) {
     }
     // The audit head is locked last, so other appenders wait only for the commit itself.
     return log_.AppendBatch(tx, events).status();
-  };
-  // As Store::Transact, on the writer's own connection: a few retries for a busy store.
-  Status s;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
-    s = conn.Begin(true);
-    if (!s.ok()) continue;
-    try {
-      s = body(conn);
-    } catch (...) {
-      (void)conn.Rollback();
-      throw;
-    }
-    if (s.ok()) s = conn.Commit();
-    if (s.ok()) return s;
-    if (conn.in_transaction()) (void)conn.Rollback();
-    if (s.code() != ErrorCode::kUnavailable && s.code() != ErrorCode::kConflict &&
-        s.code() != ErrorCode::kIoError)
-      return s;
-  }
-  return s;
+  });
 }
 
 void AccessLog::WriterLoop() {
-  auto conn = store_.Acquire();
-  if (store_.dialect() == store::Dialect::kSqlite)
-    (void)conn->Query("PRAGMA wal_autocheckpoint = 0");  // CheckpointLoop does it
   for (;;) {
     std::deque<Pending> group;
     {
@@ -119,7 +81,7 @@ void AccessLog::WriterLoop() {
     }
     Status s;
     try {
-      s = Commit(*conn, group);
+      s = Commit(group);
     } catch (const std::exception& e) {
       s = Status::Internal(std::string("committing accesses: ") + e.what());
     }

@@ -9,12 +9,7 @@
 // form the next. The completion callbacks run on the writer thread: keep them short (post the
 // response to the connection's executor).
 //
-// SQLite: the writer keeps one pooled connection for its lifetime with automatic WAL
-// checkpoints turned off, and a second thread checkpoints (PASSIVE, which never blocks the
-// writer) a few times a second. Otherwise the commit that crosses the WAL threshold runs the
-// checkpoint and its fsync inline, and every request of that group waits for the disk.
-//
-// Thread-safe.
+// Thread-safe. The writer holds one pooled connection while it commits.
 // Failure: a group that fails to commit fails every access in it (each callback gets the
 // error; the API then answers 500 and releases no data).
 #pragma once
@@ -68,8 +63,7 @@ class AccessLog {
     Done done;
   };
   void WriterLoop();
-  void CheckpointLoop();
-  Status Commit(store::Connection& conn, std::deque<Pending>& group);
+  Status Commit(std::deque<Pending>& group);
 
   store::Store& store_;
   audit::AuditLog& log_;
@@ -80,8 +74,6 @@ class AccessLog {
   bool stopping_ = false;
   Stats stats_;
   std::thread writer_;
-  std::condition_variable stop_cv_;
-  std::thread checkpointer_;  // SQLite only
 };
 
 // Tables: share_usage (grant_id, credential, day) -> calls, records, denied.
