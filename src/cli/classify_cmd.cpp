@@ -7,40 +7,12 @@
 
 #include "cli/cli.hpp"
 #include "common/time.hpp"
+#include "ingest/ingest.hpp"
 #include "security/classification.hpp"
 #include "security/rotation.hpp"
 #include "security/sampling.hpp"
 
 namespace yishu::cli {
-
-namespace {
-
-// Where a resource's sealed values are: the columns of its table (r_<code>) that hold sealed
-// values, found by looking at a row rather than assumed, so the rotation follows what ingest
-// actually wrote.
-std::vector<security::SealedColumns> SealedColumnsOf(platform::Platform& p,
-                                                     security::FieldProtector& fp,
-                                                     const catalogue::Resource& r) {
-  std::string table = security::ResourceTableName(r.code);
-  auto rows = p.store().Query("SELECT * FROM " + table + " LIMIT 50");
-  if (!rows.ok() || rows->empty()) return {};
-  std::vector<std::string> cols;
-  const auto& names = rows->front().columns();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!r.FindField(names[i])) continue;
-    for (const auto& row : *rows)
-      if (row[i].is_blob() && fp.KeyVersionOf(row[i].AsBytes()) > 0) {
-        cols.push_back(names[i]);
-        break;
-      }
-  }
-  if (cols.empty()) return {};
-  // Ingest's tables key records by _id (the record id the values are sealed with).
-  std::string id = std::find(names.begin(), names.end(), "_id") != names.end() ? "_id" : "id";
-  return {{table, id, cols}};
-}
-
-}  // namespace
 
 void AddClassifyCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto* classify = app.add_subcommand(
@@ -128,8 +100,8 @@ void AddClassifyCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
     Run(g, exit_code, [&] {
       auto p = OpenPlatform(g);
       auto r = ValueOrThrow(p->catalogue().GetResource(*rcode));
-      auto fp = ValueOrThrow(p->keys().ForResource(r.code));
-      auto where = SealedColumnsOf(*p, *fp, r);
+      ingest::Ingester ing(p->store(), p->standards(), p->catalogue(), &p->keys());
+      auto where = ValueOrThrow(ing.SealedColumnsOf(r));
       security::KeyRotation rot(p->store(), p->keys(), r.code, where);
       int64_t last_print = 0;
       Status s = rot.RunToCompletion([&](const security::RotationProgress& pr) {

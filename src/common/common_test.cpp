@@ -34,6 +34,33 @@ TEST(Strings, Utf8) {
   EXPECT_EQ(FoldFullWidth("１２３号"), "123号");
 }
 
+TEST(Strings, MaskMiddleCountsCharactersNotBytes) {
+  EXPECT_EQ(MaskMiddle("330603198001011234", 6, 4), "330603********1234");
+  EXPECT_EQ(MaskMiddle("13856785678", 3, 4), "138****5678");
+  EXPECT_EQ(MaskMiddle("王小明", 1, 0), "王**");
+  EXPECT_EQ(MaskMiddle("王伟", 3, 2), "王*");
+  EXPECT_EQ(MaskMiddle("x", 3, 2), "*");
+  EXPECT_EQ(MaskMiddle("", 3, 2), "");
+  char32_t cp = 0;
+  EXPECT_EQ(DecodeUtf8At("王", 0, &cp), 3u);
+  EXPECT_EQ(cp, U'王');
+  EXPECT_EQ(DecodeUtf8At("\xC0\xAF", 0, &cp), 0u) << "overlong";
+  EXPECT_EQ(DecodeUtf8At("\xE7\x8E", 0, &cp), 0u) << "truncated";
+}
+
+TEST(Time, CivilFromDaysInvertsDaysFromCivil) {
+  for (int64_t d : {-719468LL, -1LL, 0LL, 59LL, 60LL, 11016LL, 20786LL, 2932896LL}) {
+    int y, m, dd;
+    CivilFromDays(d, &y, &m, &dd);
+    EXPECT_EQ(DaysFromCivil(y, m, dd), d) << y << "-" << m << "-" << dd;
+  }
+  int y, m, d;
+  CivilFromDays(0, &y, &m, &d);
+  EXPECT_EQ(y * 10000 + m * 100 + d, 19700101);
+  CivilFromDays(DaysFromCivil(2024, 2, 29), &y, &m, &d);
+  EXPECT_EQ(y * 10000 + m * 100 + d, 20240229);
+}
+
 TEST(Time, Rfc3339RoundTrip) {
   auto t = ParseRfc3339("2026-11-29T23:08:02.123Z");
   ASSERT_TRUE(t);

@@ -59,9 +59,7 @@ bool IsAllDigits(std::string_view s) {
   return true;
 }
 
-namespace {
-// Decodes one code point at s[i]; returns its length, or 0 when invalid.
-size_t DecodeOne(std::string_view s, size_t i, char32_t* cp) {
+size_t DecodeUtf8At(std::string_view s, size_t i, char32_t* cp) {
   auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) {
     *cp = b0;
@@ -92,12 +90,11 @@ size_t DecodeOne(std::string_view s, size_t i, char32_t* cp) {
   *cp = v;
   return len;
 }
-}  // namespace
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     char32_t cp;
-    size_t n = DecodeOne(s, i, &cp);
+    size_t n = DecodeUtf8At(s, i, &cp);
     if (n == 0 || cp == 0) return false;
     i += n;
   }
@@ -108,7 +105,7 @@ size_t Utf8Length(std::string_view s) {
   size_t count = 0;
   for (size_t i = 0; i < s.size(); ++count) {
     char32_t cp;
-    size_t n = DecodeOne(s, i, &cp);
+    size_t n = DecodeUtf8At(s, i, &cp);
     i += n ? n : 1;
   }
   return count;
@@ -119,7 +116,7 @@ std::vector<char32_t> Utf8Decode(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     char32_t cp;
-    size_t n = DecodeOne(s, i, &cp);
+    size_t n = DecodeUtf8At(s, i, &cp);
     if (n == 0) {
       out.push_back(0xFFFD);
       i += 1;
@@ -180,6 +177,24 @@ bool ParseDouble(std::string_view s, double* out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::string MaskMiddle(std::string_view s, size_t front, size_t back) {
+  std::vector<char32_t> cps = Utf8Decode(s);
+  const size_t n = cps.size();
+  if (n <= front + back) {
+    front = n > 1 ? 1 : 0;
+    back = 0;
+  }
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (i < front || i >= n - back)
+      AppendUtf8(out, cps[i]);
+    else
+      out.push_back('*');
+  }
+  return out;
 }
 
 }  // namespace yishu

@@ -21,10 +21,17 @@ bool IsAllDigits(std::string_view s);
 bool IsValidUtf8(std::string_view s);
 // Number of code points; counts each invalid byte as one.
 size_t Utf8Length(std::string_view s);
+// Decodes the code point at s[i]; returns its byte length, or 0 when the bytes there are not
+// valid UTF-8 (overlong, surrogate, truncated). For loops that must not allocate.
+size_t DecodeUtf8At(std::string_view s, size_t i, char32_t* cp);
 // Decode into code points (invalid bytes become U+FFFD).
 std::vector<char32_t> Utf8Decode(std::string_view s);
 std::string Utf8Encode(const std::vector<char32_t>& cps);
 void AppendUtf8(std::string& out, char32_t cp);
+// Keeps the first `front` and last `back` characters (code points) and replaces the rest with
+// '*', one per character: 330603********1234, 138****5678, 王*. A value no longer than
+// front + back keeps only its first character (or none when it is one character long).
+std::string MaskMiddle(std::string_view s, size_t front, size_t back);
 // Full-width ASCII (U+FF01..U+FF5E) and the ideographic space folded to ASCII.
 std::string FoldFullWidth(std::string_view s);
 

@@ -43,7 +43,6 @@ int64_t DaysFromCivil(int y, int m, int d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-namespace {
 void CivilFromDays(int64_t z, int* y, int* m, int* d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -56,7 +55,6 @@ void CivilFromDays(int64_t z, int* y, int* m, int* d) {
   *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   *y = static_cast<int>(yy + (*m <= 2));
 }
-}  // namespace
 
 std::string FormatRfc3339(int64_t millis) {
   int64_t secs = millis >= 0 ? millis / 1000 : (millis - 999) / 1000;

@@ -27,5 +27,7 @@ std::optional<int64_t> ParseRfc3339(std::string_view s);
 bool IsValidDate(int year, int month, int day);
 // Days since 1970-01-01 for a valid civil date (proleptic Gregorian).
 int64_t DaysFromCivil(int year, int month, int day);
+// Its inverse: the civil date of a day number.
+void CivilFromDays(int64_t days, int* year, int* month, int* day);
 
 }  // namespace yishu

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/strings.hpp"
+#include "common/time.hpp"
 #include "demo/csv_sink.hpp"
 #include "demo/demo.hpp"
 #include "demo/faults.hpp"

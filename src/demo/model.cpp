@@ -116,20 +116,6 @@ int32_t DaysOf(int y, int m, int d) {
   return static_cast<int32_t>(DaysFromCivil(y, m, d));
 }
 
-void CivilFromDays(int32_t z, int* y, int* m, int* d) {
-  // Howard Hinnant's days_from_civil inverse.
-  int64_t zz = static_cast<int64_t>(z) + 719468;
-  const int64_t era = (zz >= 0 ? zz : zz - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(zz - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = static_cast<int>(yy + (*m <= 2));
-}
-
 void AppendIsoDate(std::string& out, int32_t days) {
   int y, m, d;
   CivilFromDays(days, &y, &m, &d);

@@ -113,7 +113,6 @@ void GenerateEnterprises(District& d, double scale, uint64_t seed,
 
 // Civil date helpers (days since 1970-01-01).
 int32_t DaysOf(int y, int m, int d);
-void CivilFromDays(int32_t days, int* y, int* m, int* d);
 // YYYY-MM-DD appended.
 void AppendIsoDate(std::string& out, int32_t days);
 int AgeOn(const Person& p, int year, int month, int day);

@@ -1,7 +1,9 @@
 #include "ingest/ingest.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -403,7 +405,11 @@ CREATE TABLE ingest_ids (
   resource TEXT PRIMARY KEY,
   last_id BIGINT NOT NULL
 );
-)sql"}};
+)sql"},
+          {"ingest", 2, "sealed quarantine lines",
+           // A quarantined line of a resource with sensitive fields holds those values in the
+           // clear; it is sealed like the fields themselves (1) or kept as given (0).
+           "ALTER TABLE ingest_quarantine ADD COLUMN sealed BIGINT NOT NULL DEFAULT 0"}};
 }
 
 std::string Ingester::TableName(std::string_view resource) {
@@ -488,6 +494,29 @@ struct PendingBad {
   std::string reasons;
 };
 
+// What a quarantined line is sealed as: bound to its batch and line, so a sealed line moved to
+// another batch or line does not open.
+std::string QuarantineSealField(int64_t batch_id) {
+  return "quarantine/" + std::to_string(batch_id) + "/raw";
+}
+
+// The reasons of a quarantined record as stored in the clear: values of sealed fields, and of
+// record-level reasons (which may quote any column), are masked; the sealed raw line keeps them.
+std::string StoredReasons(const std::vector<Reason>& reasons,
+                          const std::set<std::string, std::less<>>& sealed_fields,
+                          bool any_sealed) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& x : reasons) {
+    nlohmann::json r = ToJson(x);
+    if (any_sealed && !x.value.empty() && (x.field.empty() || sealed_fields.count(x.field))) {
+      r["value"] = MaskMiddle(x.value, 3, 2);
+      r["masked"] = true;
+    }
+    j.push_back(std::move(r));
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Result<BatchResult> Ingester::IngestFile(const std::filesystem::path& path, IngestOptions o) {
@@ -508,10 +537,10 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       return Status::FailedPrecondition(
           "resource " + res.code + " has L3/L4 fields and encryption at rest is not available");
     YISHU_ASSIGN_OR_RETURN(protector, keys_->ForResource(res.code));
-    // The blind-index key is created on first use with a write of its own: make sure that
-    // happens now, not inside one of our write transactions (SQLite would wait on itself).
-    (void)protector->BlindIndex("ingest.warmup", "");
   }
+  std::set<std::string, std::less<>> sealed_fields;
+  for (const auto& c : plan)
+    if (c.sealed) sealed_fields.insert(c.name);
   YISHU_RETURN_IF_ERROR(EnsureTable(res));
   const std::string table = TableName(res.code);
 
@@ -659,10 +688,8 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
             keep[i] = 0;
             Reason r{res.fields[keys[0]].name, "duplicate_key_in_table", *rows[i].values[keys[0]],
                      fmt::format("record {} already has this key", found[0].Int(0))};
-            nlohmann::json reasons = nlohmann::json::array({ToJson(r)});
             refused.push_back(
-                {rows[i].line, rows[i].raw,
-                 reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+                {rows[i].line, rows[i].raw, StoredReasons({r}, sealed_fields, any_sealed)});
           }
         }
       }
@@ -713,13 +740,20 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         if (++in_stmt == kMulti) YISHU_RETURN_IF_ERROR(emit(false));
       }
       YISHU_RETURN_IF_ERROR(emit(true));
+      const std::string seal_field = QuarantineSealField(b.batch_id);
       for (const auto* list : {&bad, &refused})
-        for (const auto& q : *list)
+        for (const auto& q : *list) {
+          const std::string* raw = &q.raw;
+          if (protector) {
+            YISHU_RETURN_IF_ERROR(protector->Seal(q.line, seal_field, q.raw, &sealed));
+            raw = &sealed;
+          }
           YISHU_RETURN_IF_ERROR(
-              c.Exec("INSERT INTO ingest_quarantine (batch_id, line, raw, reasons) "
-                     "VALUES (?, ?, ?, ?)",
-                     {b.batch_id, q.line, store::Blob{q.raw}, q.reasons})
+              c.Exec("INSERT INTO ingest_quarantine (batch_id, line, raw, reasons, sealed) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     {b.batch_id, q.line, store::Blob{*raw}, q.reasons, int64_t{protector ? 1 : 0}})
                   .status());
+        }
       int64_t acc = b.accepted + inserted;
       int64_t quar = b.quarantined + static_cast<int64_t>(bad.size() + refused.size());
       YISHU_RETURN_IF_ERROR(
@@ -772,13 +806,9 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         row.values.push_back(x.empty() ? std::nullopt : std::optional<std::string>(x));
       rows.push_back(std::move(row));
     } else {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& x : reasons) {
-        j.push_back(ToJson(x));
-        ++b.reasons[x.rule];
-      }
-      bad.push_back({r.line, std::string(r.raw),
-                     j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      for (const auto& x : reasons) ++b.reasons[x.rule];
+      bad.push_back(
+          {r.line, std::string(r.raw), StoredReasons(reasons, sealed_fields, any_sealed)});
     }
     if (static_cast<int>(rows.size() + bad.size()) >= o.rows_per_transaction) {
       Status s = flush();
@@ -841,6 +871,30 @@ Result<nlohmann::json> Ingester::GetBatch(int64_t batch_id) {
   return BatchJson(*row);
 }
 
+Result<std::vector<security::SealedColumns>> Ingester::SealedColumnsOf(
+    const catalogue::Resource& r) {
+  std::vector<security::SealedColumns> out;
+  security::SealedColumns table{TableName(r.code), "_id", {}, "", "", ""};
+  for (const auto& c : PlanColumns(r, registry_))
+    if (c.sealed) table.columns.push_back(c.name);
+  if (table.columns.empty()) return out;
+  // The table exists once a batch has run; rotating before that has nothing to re-seal in it.
+  if (store_.QueryOne("SELECT COUNT(*) FROM " + table.table + " WHERE 1 = 0").ok())
+    out.push_back(std::move(table));
+  // Resource codes are catalogue-validated ([A-Z0-9_]), so quoting them here is safe.
+  for (char ch : r.code)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'))
+      return Status::InvalidArgument("unexpected resource code '" + r.code + "'");
+  out.push_back({"ingest_quarantine",
+                 "id",
+                 {"raw"},
+                 "line",
+                 "'quarantine/' || CAST(batch_id AS TEXT) || '/raw'",
+                 "sealed = 1 AND batch_id IN (SELECT id FROM ingest_batches WHERE resource = '" +
+                     r.code + "')"});
+  return out;
+}
+
 Result<nlohmann::json> Ingester::ListBatches(const std::string& resource, int64_t limit) {
   YISHU_ASSIGN_OR_RETURN(auto rows, store_.Query("SELECT * FROM ingest_batches WHERE resource = ? "
                                                  "ORDER BY id DESC LIMIT ?",
@@ -853,12 +907,25 @@ Result<nlohmann::json> Ingester::ListBatches(const std::string& resource, int64_
 Result<nlohmann::json> Ingester::Quarantine(int64_t batch_id, int64_t page, int64_t page_size) {
   YISHU_ASSIGN_OR_RETURN(auto batch, GetBatch(batch_id));
   YISHU_ASSIGN_OR_RETURN(
-      auto rows, store_.Query("SELECT line, raw, reasons FROM ingest_quarantine WHERE batch_id = ? "
-                              "ORDER BY line, id LIMIT ? OFFSET ?",
+      auto rows, store_.Query("SELECT line, raw, reasons, sealed FROM ingest_quarantine WHERE "
+                              "batch_id = ? ORDER BY line, id LIMIT ? OFFSET ?",
                               {batch_id, page_size, (page - 1) * page_size}));
+  std::unique_ptr<security::FieldProtector> protector;
+  const std::string seal_field = QuarantineSealField(batch_id);
   nlohmann::json items = nlohmann::json::array();
+  std::string opened;
   for (const auto& r : rows) {
-    const std::string& raw = r[1].AsBytes();
+    const std::string* raw_ptr = &r[1].AsBytes();
+    if (r.Int(3) == 1) {
+      if (!keys_) return Status::FailedPrecondition("quarantined lines are sealed: no key ring");
+      if (!protector) {
+        YISHU_ASSIGN_OR_RETURN(protector, keys_->ForResource(batch["resource"].get<std::string>()));
+      }
+      // A line that does not open is reported (the key ring audits it), not passed on as bytes.
+      YISHU_RETURN_IF_ERROR(protector->Open(r.Int(0), seal_field, *raw_ptr, &opened));
+      raw_ptr = &opened;
+    }
+    const std::string& raw = *raw_ptr;
     nlohmann::json reasons = nlohmann::json::parse(r.Text(2), nullptr, false);
     nlohmann::json item = {{"line", r.Int(0)}, {"reasons", reasons}};
     // Raw bytes as given; when they are not text (bad encoding, NUL), also as hex.

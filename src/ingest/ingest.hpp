@@ -33,6 +33,7 @@
 #include "common/status.hpp"
 #include "ingest/reader.hpp"
 #include "security/field_protection.hpp"
+#include "security/rotation.hpp"
 #include "standards/registry.hpp"
 #include "store/migrations.hpp"
 #include "store/store.hpp"
@@ -137,6 +138,10 @@ class Ingester {
 
   // The table name of a resource: r_<lowercase code>.
   static std::string TableName(std::string_view resource);
+
+  // Everything sealed with the resource's data keys, for key rotation: the sealed columns of
+  // its table and its sealed quarantined lines.
+  Result<std::vector<security::SealedColumns>> SealedColumnsOf(const catalogue::Resource& r);
 
  private:
   Status EnsureTable(const catalogue::Resource& r);

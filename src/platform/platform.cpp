@@ -76,8 +76,11 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
                                                 security::DeriveKey(*master, "audit-signing"), ao);
   // A sealed value that fails to open is an integrity event: audit it (who read it is in the
   // request's own event; this records what failed).
-  audit::AuditLog* log = p->audit_.get();
-  p->keys_->SetIntegrityObserver([log](const security::KeyRing::IntegrityFailure& f) {
+  // It is queued, not appended in place: the failing read may be inside a write transaction
+  // that a second connection appending would wait on.
+  p->audit_appender_ = std::make_unique<audit::BatchAppender>(*p->audit_);
+  audit::BatchAppender* appender = p->audit_appender_.get();
+  p->keys_->SetIntegrityObserver([appender](const security::KeyRing::IntegrityFailure& f) {
     audit::AuditEvent ev;
     ev.actor = "system";
     ev.action = "integrity_failure";
@@ -86,7 +89,7 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
     ev.record_count = 1;
     ev.result = "error";
     ev.detail = {{"record_id", f.record_id}, {"key_version", f.key_version}, {"reason", f.reason}};
-    (void)log->Append(ev);
+    (void)appender->Submit(std::move(ev));
   });
   p->sharing_ = std::make_unique<sharing::Sharing>(*p->store_, *p->catalogue_, *p->standards_,
                                                    *p->keys_, *p->audit_, *p->identity_);

@@ -38,6 +38,10 @@ class Platform {
   catalogue::Catalogue& catalogue() { return *catalogue_; }
   identity::Identity& identity() { return *identity_; }
   audit::AuditLog& audit() { return *audit_; }
+  // Group-committed appends for events that do not share a transaction with an action of their
+  // own (integrity failures found while reading, high-rate access events). Submitting never
+  // waits on the caller's open transaction, so it is safe inside one.
+  audit::BatchAppender& audit_appender() { return *audit_appender_; }
   // Data keys and blind indexes (encryption at rest); opened from the master key at start.
   security::KeyRing& keys() { return *keys_; }
   // Data sharing between departments: applications, grants, credentials, the sharing API.
@@ -57,6 +61,8 @@ class Platform {
   std::unique_ptr<catalogue::Catalogue> catalogue_;
   std::unique_ptr<identity::Identity> identity_;
   std::unique_ptr<audit::AuditLog> audit_;
+  // Declared after audit_: destroyed first, committing what is queued while the log exists.
+  std::unique_ptr<audit::BatchAppender> audit_appender_;
   // Last: it runs threads that use everything above, so it is destroyed first.
   std::unique_ptr<sharing::Sharing> sharing_;
 };

@@ -86,5 +86,37 @@ TEST_F(PlatformStartup, OpenWithoutInitSaysWhatToDo) {
   EXPECT_NE(p.status().message().find("yishu init"), std::string::npos);
 }
 
+// A sealed value that fails to open is an error for that value and an audit event, even when
+// the read happens inside an open write transaction (SQLite: the event must not wait on it).
+TEST_F(PlatformStartup, TamperedCiphertextIsAnErrorAndAnAuditEvent) {
+  std::vector<std::string> messages;
+  auto p = Platform::Init(dir_, &messages);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  auto fp = (*p)->keys().ForResource("GA_HOUSEHOLD");
+  ASSERT_TRUE(fp.ok());
+  std::string sealed, plain;
+  ASSERT_TRUE((*fp)->Seal(7, "id_number", "330621198001011234", &sealed).ok());
+  sealed[sealed.size() / 2] ^= 0x01;
+  Status inside = (*p)->store().Transact(
+      [&](store::Connection& c) -> Status {
+        YISHU_RETURN_IF_ERROR(c.Exec("CREATE TABLE scratch (x BIGINT)").status());
+        Status opened = (*fp)->Open(7, "id_number", sealed, &plain);
+        EXPECT_TRUE(opened.Is(ErrorCode::kCorruption)) << opened.ToString();
+        EXPECT_TRUE(plain.empty()) << "no garbage returned";
+        return Status::Ok();
+      },
+      /*write=*/true);
+  ASSERT_TRUE(inside.ok()) << inside.ToString();
+  (*p)->audit_appender().Flush();
+  auto rows = (*p)->store().Query(
+      "SELECT resource, result, detail FROM audit_events WHERE action = 'integrity_failure'");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].Text(0), "GA_HOUSEHOLD");
+  EXPECT_EQ((*rows)[0].Text(1), "error");
+  EXPECT_NE((*rows)[0].Text(2).find("\"record_id\":7"), std::string::npos) << (*rows)[0].Text(2);
+  EXPECT_TRUE((*p)->audit().Verify().ok());
+}
+
 }  // namespace
 }  // namespace yishu::platform

@@ -299,16 +299,8 @@ Result<std::vector<FieldProposal>> ClassifyFields(const catalogue::Resource& res
                                                   const SampleValues& samples) {
   // Ages are computed at today's date: "minor" is about now.
   int64_t days = NowMillis() / 86400000;
-  int ry = 1970 + static_cast<int>(days / 365.2425), rm = 1, rd = 1;
-  {
-    // Civil date from days (Howard Hinnant's algorithm).
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    rd = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    rm = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-    ry = static_cast<int>(yoe + era * 400 + (rm <= 2));
-  }
+  int ry, rm, rd;
+  CivilFromDays(days, &ry, &rm, &rd);
   const bool person_subject = resource.subject == "person";
   std::string resource_text = resource.name + " " + resource.description;
   // Resource-level minors: a resource about students or newborns, or whose subjects' ID

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/strings.hpp"
 #include "common/time.hpp"
 #include "crypto/sm3.hpp"
 #include "crypto/sm4.hpp"
@@ -341,33 +342,7 @@ std::string FieldProtectorImpl::BlindIndex(std::string_view element, std::string
   return blind_->Final();
 }
 
-// Appends the UTF-8 code point starting at s[i] decoded into *cp; returns its length (1 for an
-// invalid byte, which is then taken as itself).
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
-  auto b = static_cast<uint8_t>(s[i]);
-  if (b < 0x80) {
-    *cp = b;
-    return 1;
-  }
-  size_t n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) {
-    *cp = b;
-    return 1;
-  }
-  uint32_t c = b & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    auto cb = static_cast<uint8_t>(s[i + k]);
-    if ((cb & 0xC0) != 0x80) {
-      *cp = b;
-      return 1;
-    }
-    c = (c << 6) | (cb & 0x3F);
-  }
-  *cp = c;
-  return n;
-}
-
-bool IsSpaceCp(uint32_t c) {
+bool IsSpaceCp(char32_t c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0x3000 ||
          c == 0xA0 || c == 0xFEFF;
 }
@@ -383,7 +358,11 @@ Result<std::unique_ptr<KeyRing>> KeyRing::Open(store::Store& store, std::string 
   YISHU_RETURN_IF_ERROR(VerifyOrRecordKeyCheck(store, master.str(), "the key ring's master key"));
   std::string kek = DeriveKey(master.str(), "data-key-wrap");
   kek.resize(crypto::kSm4KeySize);
-  return std::unique_ptr<KeyRing>(new KeyRingImpl(store, std::move(kek)));
+  auto ring = std::make_unique<KeyRingImpl>(store, std::move(kek));
+  // Created here, not on first use: a first use may come inside a caller's write transaction,
+  // where a second connection writing the key would wait on that very transaction.
+  YISHU_RETURN_IF_ERROR(ring->BlindIndexKey().status());
+  return std::unique_ptr<KeyRing>(std::move(ring));
 }
 
 std::string NormalizeForIndex(std::string_view element, std::string_view value) {
@@ -392,8 +371,12 @@ std::string NormalizeForIndex(std::string_view element, std::string_view value) 
   size_t i = 0;
   // Fold full-width ASCII (U+FF01..U+FF5E) and the ideographic space; keep everything else.
   while (i < value.size()) {
-    uint32_t cp;
-    size_t n = DecodeUtf8(value, i, &cp);
+    char32_t cp;
+    size_t n = DecodeUtf8At(value, i, &cp);
+    if (n == 0) {  // not UTF-8: the byte stands for itself
+      cp = static_cast<unsigned char>(value[i]);
+      n = 1;
+    }
     if (cp >= 0xFF01 && cp <= 0xFF5E) {
       out.push_back(static_cast<char>(cp - 0xFF01 + 0x21));
     } else if (IsSpaceCp(cp)) {

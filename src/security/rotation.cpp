@@ -59,7 +59,11 @@ void KeyRotation::Publish(const std::function<void(const RotationProgress&)>& on
 Status KeyRotation::Start() {
   if (thread_.joinable()) return Status::FailedPrecondition("a rotation is already running");
   stop_ = false;
-  thread_ = std::thread([this] { result_ = Run({}); });
+  running_ = true;
+  thread_ = std::thread([this] {
+    result_ = Run({});
+    running_ = false;
+  });
   return Status::Ok();
 }
 
@@ -202,10 +206,17 @@ Status KeyRotation::Pass(FieldProtector& fp, const SealedColumns& t, int64_t fro
     progress_.table = t.table;
     progress_.last_id = from_id;
   }
-  std::string cols;
-  for (const auto& c : t.columns) cols += ", " + c;
-  const std::string select = "SELECT " + t.id_column + cols + " FROM " + t.table + " WHERE " +
-                             t.id_column + " > ? ORDER BY " + t.id_column + " LIMIT ?";
+  if (!t.field_sql.empty() && t.columns.size() != 1)
+    return Status::InvalidArgument("field_sql needs exactly one sealed column in " + t.table);
+  // Columns: id, record id, field name, then the sealed columns.
+  std::string select = "SELECT " + t.id_column + ", " +
+                       (t.record_id_sql.empty() ? t.id_column : t.record_id_sql) + ", " +
+                       (t.field_sql.empty() ? "''" : t.field_sql);
+  for (const auto& c : t.columns) select += ", " + c;
+  select += " FROM " + t.table + " WHERE " + t.id_column + " > ?";
+  if (!t.filter_sql.empty()) select += " AND (" + t.filter_sql + ")";
+  select += " ORDER BY " + t.id_column + " LIMIT ?";
+  constexpr size_t kFirstSealed = 3;
   struct Change {
     int64_t id;
     size_t col;
@@ -222,16 +233,18 @@ Status KeyRotation::Pass(FieldProtector& fp, const SealedColumns& t, int64_t fro
     int64_t unreadable = 0;
     for (const auto& r : rows) {
       int64_t id = r.Int(0);
+      int64_t record_id = r.Int(1);
       for (size_t k = 0; k < t.columns.size(); ++k) {
-        const store::Value& v = r[k + 1];
+        const store::Value& v = r[k + kFirstSealed];
         if (v.is_null()) continue;
         const std::string& old = v.AsBytes();
         if (fp.KeyVersionOf(old) == target) continue;
-        if (!fp.Open(id, t.columns[k], old, &plain).ok()) {
+        const std::string field = t.field_sql.empty() ? t.columns[k] : r.Text(2);
+        if (!fp.Open(record_id, field, old, &plain).ok()) {
           ++unreadable;  // reported by Open through the integrity observer
           continue;
         }
-        YISHU_RETURN_IF_ERROR(fp.Seal(id, t.columns[k], plain, &sealed));
+        YISHU_RETURN_IF_ERROR(fp.Seal(record_id, field, plain, &sealed));
         if (fp.KeyVersionOf(sealed) != target)
           return Status::FailedPrecondition("a newer key version of " + resource_ +
                                             " appeared during rotation; run it again");

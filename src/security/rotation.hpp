@@ -38,13 +38,22 @@
 
 namespace yishu::security {
 
-// Where a resource's sealed values live: `table` keyed by the integer `id_column` (the
-// record id the values were sealed with); each of `columns` holds sealed values (blob, may be
-// NULL) of the field with that name.
+// Where a resource's sealed values live: `table` keyed by the integer `id_column`; each of
+// `columns` holds sealed values (blob, may be NULL) of the field with that name, sealed with
+// the row's id as record id. Tables that bind values otherwise say how:
+//  - `record_id_sql`: an SQL expression giving the record id the values were sealed with
+//    (default: the id column itself);
+//  - `field_sql`: an SQL expression giving the field name they were sealed with (default: the
+//    column's name; only with a single column);
+//  - `filter_sql`: a condition selecting this resource's rows in a shared table.
+// The expressions come from the modules that own the tables, never from user input.
 struct SealedColumns {
   std::string table;
   std::string id_column;
   std::vector<std::string> columns;
+  std::string record_id_sql;
+  std::string field_sql;
+  std::string filter_sql;
 };
 
 struct RotationOptions {
@@ -85,6 +94,8 @@ class KeyRotation {
   // Waits for a background run; its final status.
   Status Wait();
   RotationProgress progress() const;
+  // True while a background run started by Start() has not finished.
+  bool running() const { return running_.load(); }
 
  private:
   Status Run(const std::function<void(const RotationProgress&)>& on_progress);
@@ -98,6 +109,7 @@ class KeyRotation {
   std::vector<SealedColumns> where_;
   RotationOptions options_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
   mutable std::mutex mu_;
   RotationProgress progress_;
   std::thread thread_;

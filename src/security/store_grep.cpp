@@ -2,6 +2,8 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <unordered_map>
 
 #include "crypto/util.hpp"
 
@@ -23,12 +25,32 @@ bool StoreFileContains(const std::filesystem::path& path, std::string_view needl
 
 Result<std::vector<std::string>> FindPlaintext(store::Store& store,
                                                const std::vector<std::string>& needles) {
-  std::vector<bool> found(needles.size(), false);
-  auto scan = [&](std::string_view text) {
-    for (size_t i = 0; i < needles.size(); ++i)
-      if (!found[i] && !needles[i].empty() && text.find(needles[i]) != std::string_view::npos)
-        found[i] = true;
+  // Thousands of needles over hundreds of megabytes: one pass over the text per distinct needle
+  // length, each window looked up in a hash set, instead of one search per needle.
+  struct NeedleSet {
+    std::unordered_map<std::string_view, size_t> index;  // needle -> position in `needles`
+    std::set<size_t> lengths;
   };
+  auto build = [](const std::vector<std::string>& list) {
+    NeedleSet set;
+    for (size_t i = 0; i < list.size(); ++i)
+      if (!list[i].empty()) {
+        set.index.emplace(list[i], i);
+        set.lengths.insert(list[i].size());
+      }
+    return set;
+  };
+  std::vector<bool> found(needles.size(), false);
+  auto scan_with = [&found](const NeedleSet& set, std::string_view text) {
+    for (size_t len : set.lengths) {
+      if (text.size() < len) continue;
+      for (size_t i = 0; i + len <= text.size(); ++i) {
+        auto it = set.index.find(text.substr(i, len));
+        if (it != set.index.end()) found[it->second] = true;
+      }
+    }
+  };
+  const NeedleSet plain = build(needles);
   if (store.dialect() == store::Dialect::kSqlite) {
     std::string desc = store.description();
     if (desc.rfind("sqlite:", 0) != 0)
@@ -39,22 +61,23 @@ Result<std::vector<std::string>> FindPlaintext(store::Store& store,
     for (const auto& p : {db, std::filesystem::path(db.string() + "-wal"),
                           std::filesystem::path(db.string() + "-journal")}) {
       std::error_code ec;
-      if (std::filesystem::exists(p, ec)) scan(ReadAll(p));
+      if (std::filesystem::exists(p, ec)) scan_with(plain, ReadAll(p));
     }
   } else {
     YISHU_ASSIGN_OR_RETURN(
         store::Rows tables,
         store.Query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"));
+    // bytea renders as hex: a needle stored as raw bytes shows up as its hex.
     std::vector<std::string> hex;
     for (const auto& n : needles) hex.push_back(crypto::ToHex(n));
+    const NeedleSet hexed = build(hex);
     for (const auto& t : tables) {
       auto lease = store.Acquire();
       std::string sql = "SELECT t::text FROM \"" + t.Text(0) + "\" t";
       Status s = lease->QueryEach(sql, {}, [&](const store::Row& r) {
-        std::string text = r.Text(0);
-        scan(text);
-        for (size_t i = 0; i < hex.size(); ++i)
-          if (!found[i] && text.find(hex[i]) != std::string::npos) found[i] = true;
+        const std::string& text = r.Text(0);
+        scan_with(plain, text);
+        scan_with(hexed, text);
         return true;
       });
       YISHU_RETURN_IF_ERROR(s);

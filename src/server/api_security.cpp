@@ -3,6 +3,7 @@
 // auditors read. Every change commits with its audit event (Platform::AuditedTransact).
 #include "common/time.hpp"
 #include "security/classification.hpp"
+#include "security/rotation.hpp"
 #include "security/sampling.hpp"
 #include "server/api.hpp"
 
@@ -117,6 +118,32 @@ void RegisterSecurityRoutes(Router& router, platform::Platform& p) {
            return Status::Ok();
          }));
          return Response::Json(ClassificationJson(r, fields));
+       }});
+  router.Add(
+      {"GET",
+       "/api/v1/security/keys",
+       false,
+       {Role::kPlatformAdmin, Role::kSecurityAuditor},
+       {"Data key versions and states, and unfinished rotations (never key material)", "security"},
+       [&p](Call& call) {
+         auto keys = ValueOrThrow(security::ListKeys(p.store()));
+         nlohmann::json items = nlohmann::json::array();
+         for (const auto& k : keys)
+           items.push_back({{"name", k.name},
+                            {"version", k.version},
+                            {"state", k.state},
+                            {"created_at", FormatRfc3339(k.created_at)}});
+         auto rows = ValueOrThrow(p.store().Query(
+             "SELECT resource, version, table_name, last_id, updated_at FROM "
+             "key_rotations WHERE state = 'running' ORDER BY resource, table_name"));
+         nlohmann::json rotations = nlohmann::json::array();
+         for (const auto& r : rows)
+           rotations.push_back({{"resource", r.Text(0)},
+                                {"version", r.Int(1)},
+                                {"table", r.Text(2)},
+                                {"last_id", r.Int(3)},
+                                {"updated_at", FormatRfc3339(r.Int(4))}});
+         return Response::Json({{"keys", items}, {"rotations_running", rotations}});
        }});
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "common/strings.hpp"
 #include "server/test_harness.hpp"
@@ -260,6 +262,84 @@ TEST_P(ServerTest, LoginAndChangesAreAudited) {
   EXPECT_TRUE(seen.count("login_failed:denied"));
   EXPECT_TRUE(seen.count("catalogue.import:ok"));
   EXPECT_TRUE(seen.count("user.create:ok"));
+}
+
+// 分类分级 over HTTP: a steward proposes for their own department's resource, confirms and
+// overrides; another department's steward is refused; the resource's level follows its most
+// sensitive decided field; every step is in the audit trail.
+TEST_P(ServerTest, ClassificationProposeDecideOverHttp) {
+  ASSERT_EQ(c().Send("POST", "/api/v1/catalogue/import", kCatalogue, admin()).status, 200);
+  const std::string steward = tp_->token("dept_steward");
+  const std::string base = "/api/v1/resources/GA_HOUSEHOLD/classification";
+  auto proposed = c().Post(base, nlohmann::json::object(), steward);
+  ASSERT_EQ(proposed.status, 200) << proposed.body;
+  std::map<std::string, nlohmann::json> by_field;
+  const nlohmann::json proposal = proposed.json();  // range-for over a temporary's member dangles
+  for (const auto& f : proposal["fields"]) by_field[f["field"].get<std::string>()] = f;
+  ASSERT_EQ(by_field.size(), 2u);
+  EXPECT_EQ(by_field["id_number"]["proposal"]["detected_type"], "id_card");
+  EXPECT_EQ(by_field["id_number"]["proposal"]["level"], "L4");
+  EXPECT_TRUE(by_field["id_number"]["decision"].is_null());
+  EXPECT_TRUE(proposal["level"].is_null()) << "no decision yet";
+
+  // A steward of another department may neither propose nor decide.
+  auto other = c().Post("/api/v1/users",
+                        {{"username", "mz_steward"},
+                         {"role", "dept_steward"},
+                         {"department", "MZ"},
+                         {"password", testing::kTestPassword}},
+                        admin());
+  ASSERT_EQ(other.status, 201) << other.body;
+  std::string mz = tp_->Login("mz_steward");
+  EXPECT_EQ(c().Post(base, nlohmann::json::object(), mz).status, 403);
+  EXPECT_EQ(c().Post(base + "/name", {{"decision", "confirm"}}, mz).status, 403);
+
+  auto name = c().Post(base + "/name", {{"decision", "override"}, {"level", "L3"}}, steward);
+  ASSERT_EQ(name.status, 200) << name.body;
+  EXPECT_EQ(name.json()["level"], "L3");
+  auto id = c().Post(base + "/id_number", {{"decision", "confirm"}}, steward);
+  ASSERT_EQ(id.status, 200) << id.body;
+  EXPECT_EQ(id.json()["level"], "L4");
+  const nlohmann::json decided = id.json();
+  for (const auto& f : decided["fields"])
+    if (f["field"] == "id_number") EXPECT_EQ(f["decision"]["decided_by"], "u_dept_steward");
+
+  // Bad decisions: unknown field, bad level, unknown key, wrong type.
+  EXPECT_EQ(c().Post(base + "/nope", {{"decision", "confirm"}}, steward).status, 404);
+  EXPECT_EQ(c().Post(base + "/name", {{"decision", "override"}, {"level", "L9"}}, steward).status,
+            400);
+  EXPECT_EQ(c().Post(base + "/name", {{"decison", "confirm"}}, steward).status, 400);
+  EXPECT_EQ(c().Post(base + "/name", {{"decision", 3}}, steward).status, 400);
+
+  // Auditors read; the trail has the proposal and both decisions.
+  auto read = c().Get(base, tp_->token("security_auditor"));
+  ASSERT_EQ(read.status, 200);
+  EXPECT_EQ(read.json()["level"], "L4");
+  auto rows = tp_->platform().store().Query(
+      "SELECT action, result FROM audit_events WHERE resource = 'GA_HOUSEHOLD' ORDER BY seq");
+  ASSERT_TRUE(rows.ok());
+  std::multiset<std::string> seen;
+  for (const auto& r : *rows) seen.insert(r.Text(0) + ":" + r.Text(1));
+  EXPECT_EQ(seen.count("classification.propose:ok"), 1u);
+  EXPECT_EQ(seen.count("classification.decide:ok"), 2u);
+}
+
+// Key states are visible to auditors and admins, never the keys themselves.
+TEST_P(ServerTest, KeyStatusShowsVersionsNotKeys) {
+  ASSERT_TRUE(tp_->platform().keys().ForResource("GA_HOUSEHOLD").ok());
+  ASSERT_TRUE(tp_->platform().keys().NewVersion("GA_HOUSEHOLD").ok());
+  auto r = c().Get("/api/v1/security/keys", tp_->token("security_auditor"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, std::string> states;
+  const nlohmann::json listed = r.json();
+  for (const auto& k : listed["keys"])
+    states[k["name"].get<std::string>() + "/" + std::to_string(k["version"].get<int64_t>())] =
+        k["state"];
+  EXPECT_EQ(states["GA_HOUSEHOLD/1"], "previous");
+  EXPECT_EQ(states["GA_HOUSEHOLD/2"], "active");
+  EXPECT_EQ(states["blind-index/1"], "active");
+  EXPECT_EQ(r.body.find("wrapped"), std::string::npos);
+  EXPECT_EQ(c().Get("/api/v1/security/keys", tp_->token("dept_steward")).status, 403);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(store::testing::Backends()),

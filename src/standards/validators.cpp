@@ -46,40 +46,6 @@ std::string Str(std::string_view s) {
   return std::string(s);
 }
 
-// Decodes the code point at s[i]; returns its byte length or 0 when the bytes are not valid
-// UTF-8 (overlong, surrogate, truncated). The hot-path twin of common's decoder, which is private.
-size_t DecodeUtf8(std::string_view s, size_t i, char32_t* cp) {
-  auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  }
-  size_t len;
-  char32_t v;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    v = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    v = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    v = b0 & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b & 0x3F);
-  }
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return len;
-}
-
 // Han ideographs: CJK Unified (and Extensions A-I), compatibility ideographs, and 〇.
 bool IsCjk(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
@@ -111,7 +77,7 @@ TextStats Scan(std::string_view s) {
   TextStats st;
   for (size_t i = 0; i < s.size();) {
     char32_t c;
-    size_t n = DecodeUtf8(s, i, &c);
+    size_t n = DecodeUtf8At(s, i, &c);
     if (n == 0 || c == 0) {
       st.valid_utf8 = false;
       return st;
@@ -150,19 +116,6 @@ Violation LengthViolation(size_t got, size_t min, size_t max) {
                          " 个字符,实为 " + std::to_string(got) + " / length must be " +
                          std::to_string(min) + "-" + std::to_string(max) + " characters, got " +
                          std::to_string(got));
-}
-
-void CivilFromDays(int64_t z, int* y, int* m, int* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = static_cast<int>(yy + (*m <= 2));
 }
 
 // A date no later than this cannot be in the future; taken once so the common case (everyone
@@ -579,7 +532,7 @@ std::optional<Violation> ValidatePlateNumber(std::string_view value) {
   };
   if (value.empty()) return bad();
   char32_t first;
-  size_t n = DecodeUtf8(value, 0, &first);
+  size_t n = DecodeUtf8At(value, 0, &first);
   if (n == 0) return EncodingViolation();
   bool province = false;
   for (char32_t p : kProvinces) province |= (p == first);
@@ -600,7 +553,7 @@ std::optional<Violation> ValidatePlateNumber(std::string_view value) {
   // Serial of 4 + a use character.
   if (rest.size() == 7) {
     char32_t use;
-    if (DecodeUtf8(rest, 4, &use) == 3) {
+    if (DecodeUtf8At(rest, 4, &use) == 3) {
       bool known = false;
       for (char32_t u : kUseChars) known |= (u == use);
       for (size_t i = 0; i < 4; ++i)
@@ -650,7 +603,7 @@ std::optional<Violation> ValidatePersonName(std::string_view value) {
     char32_t prev = 0;
     for (size_t i = 0; i < value.size();) {
       char32_t c;
-      i += DecodeUtf8(value, i, &c);
+      i += DecodeUtf8At(value, i, &c);
       if (c == kMiddleDot) {
         if (prev == 0 || prev == kMiddleDot || i == value.size())
           return V("format",
