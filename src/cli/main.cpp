@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddIngestCommands(app, g, &exit_code);
   AddMasterdataCommands(app, g, &exit_code);
   AddQualityCommands(app, g, &exit_code);
+  AddCredentialCommands(app, g, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -23,6 +23,7 @@ std::vector<store::Migration> AllMigrations() {
   add(security::ClassificationMigrations());
   add(ingest::IngestMigrations());
   add(quality::QualityMigrations());
+  add(sharing::SharingMigrations());
   return all;
 }
 
@@ -95,6 +96,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
   qo.openlineage_file = p->config_.openlineage_file;
   p->quality_ = std::make_unique<quality::Quality>(*p->store_, *p->standards_, *p->catalogue_,
                                                    *p->keys_, p->audit_.get(), qo);
+  p->sharing_ = std::make_unique<sharing::Sharing>(*p->store_, *p->catalogue_, *p->standards_,
+                                                   *p->keys_, *p->audit_, *p->identity_);
   std::string m = std::move(master).value();
   crypto::Wipe(m);
   auto pub = p->audit_->PublicKeyHex();
