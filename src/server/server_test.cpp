@@ -375,6 +375,7 @@ TEST_P(ServerTest, QualityTicketLoopOverHttp) {
   // Another department's steward cannot act on GA's tickets or read them.
   auto other = c().Get("/api/v1/quality/tickets?department=MZ", steward);
   EXPECT_EQ(other.status, 403);
+}
 
 // 分类分级 over HTTP: a steward proposes for their own department's resource, confirms and
 // overrides; another department's steward is refused; the resource's level follows its most
