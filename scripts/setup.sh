@@ -12,7 +12,7 @@ packages=(
   libtomlplusplus-dev libyaml-cpp-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
   libbenchmark-dev libuchardet-dev libbz2-dev unicode-data liborcus-dev zlib1g-dev clang
   libclang-rt-dev
-  sqlite3 postgresql prometheus openssl
+  sqlite3 postgresql prometheus openssl python3-jsonschema
 )
 missing=()
 for p in "${packages[@]}"; do
