@@ -47,6 +47,10 @@ void AddAuditCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddClassifyCommands(CLI::App&, GlobalOptions&, int*);
 void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
+// Entity resolution on CSV files (standalone mode): `dedup` and `link`.
+void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
+void AddQualityCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
+void AddCredentialCommands(CLI::App& app, GlobalOptions& g, int* exit_code);
 
 // Ingests one file as one batch and audits it (record_count = accepted; a failure is audited
 // with its error). The error Status when the file could not be read.

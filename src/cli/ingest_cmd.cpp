@@ -73,6 +73,7 @@ std::string Actor() {
 Result<ingest::BatchResult> IngestAudited(platform::Platform& p, const std::filesystem::path& file,
                                           ingest::IngestOptions options) {
   ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
+  ing.SetObserver(&p.quality());
   auto result = ing.IngestFile(file, options);
   audit::AuditEvent ev;
   ev.actor = options.actor;

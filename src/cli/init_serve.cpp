@@ -19,7 +19,10 @@ Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptio
   server::ConfigureUploads(so, router, std::filesystem::path(g.data_dir) / "tmp" / "uploads",
                            uint64_t{4} << 30);
   server::Dispatcher dispatcher(router, p);
-  server::HttpServer http(so, [&](server::Request& r) { return dispatcher.Handle(r); });
+  server::HttpServer http(
+      so, server::HttpServer::AsyncHandlerFn([&](server::Request& r, server::Responder done) {
+        dispatcher.HandleAsync(r, std::move(done));
+      }));
   YISHU_RETURN_IF_ERROR(http.Listen());
   std::unique_ptr<ingest::InboxWatcher> inbox;
   if (inbox_poll_ms > 0) {

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   AddDemoCommand(app, g, &exit_code);
   AddClassifyCommands(app, g, &exit_code);
   AddIngestCommands(app, g, &exit_code);
+  AddMasterdataCommands(app, g, &exit_code);
+  AddQualityCommands(app, g, &exit_code);
+  AddCredentialCommands(app, g, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

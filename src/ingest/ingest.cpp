@@ -544,17 +544,6 @@ Ingester::Ingester(store::Store& store, const standards::Registry& registry,
                    catalogue::Catalogue& cat, security::KeyRing* keys)
     : store_(store), registry_(registry), catalogue_(cat), keys_(keys) {}
 
-namespace {
-
-// How each catalogue field is stored.
-struct ColumnPlan {
-  std::string name;
-  bool sealed = false;
-  bool bidx = false;
-  bool integer = false;
-  std::string bidx_domain;
-};
-
 std::vector<ColumnPlan> PlanColumns(const Resource& r, const standards::Registry& reg) {
   std::vector<ColumnPlan> plan;
   for (const auto& f : r.fields) {
@@ -569,6 +558,8 @@ std::vector<ColumnPlan> PlanColumns(const Resource& r, const standards::Registry
   }
   return plan;
 }
+
+namespace {
 
 std::string SqlType(const Field& f) {
   if (f.type == "integer") return "BIGINT";
@@ -687,6 +678,10 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
                       "INSERT INTO ingest_batches (resource, file_name, mode, status, received_at, "
                       "started_ms, actor) VALUES (?, ?, ?, 'running', ?, ?, ?) RETURNING id",
                       {res.code, o.file_name, b.mode, FormatRfc3339(started), started, o.actor}));
+  if (observer_) observer_->OnBatchStarted(b, started);
+  BatchShape shape;
+  shape.mapping = o.mapping;
+  shape.mode = o.mode;
 
   RunningBatchGuard running(b.batch_id, {res.code, o.file_name, o.actor, {}});
   auto fail = [&](const Status& s) -> Status {
@@ -697,6 +692,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         "?, "
         "accepted = ?, quarantined = ? WHERE id = ?",
         {s.message(), NowMillis(), b.read, b.accepted, b.quarantined, b.batch_id});
+    if (observer_) observer_->OnBatchFinished(b, shape);
     return s;
   };
 
@@ -705,6 +701,9 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   auto reader = std::move(opened).value();
   b.encoding = reader->encoding();
   b.format = reader->format();
+  shape.header = reader->header();
+  shape.format = reader->format();
+  shape.delimiter = reader->delimiter();
   auto validator = Validator::Create(res, registry_, reader->header(), o.mapping);
   if (!validator.ok()) return fail(validator.status());
   auto& v = *validator.value();
@@ -965,6 +964,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       {b.sm3_hex, b.encoding, b.format, b.read, b.accepted, b.quarantined, b.inserted, b.updated,
        b.bytes, NowMillis(), nlohmann::json(b.reasons).dump(), b.batch_id});
   if (!done.ok()) return fail(done.status());
+  if (observer_) observer_->OnBatchFinished(b, shape);
   (void)Elapsed;
   return b;
 }

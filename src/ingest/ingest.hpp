@@ -102,6 +102,40 @@ struct Lineage {
   int64_t line = 0;
 };
 
+// How a catalogue field is stored in the resource table: sealed (BLOB, L3/L4), with a
+// `<name>__bidx` blind-index column (sealed identifiers and sealed key parts), or as an integer.
+// Blind indexes of fields with a data element use the element as their domain, so the same
+// identity number has the same index in every resource.
+struct ColumnPlan {
+  std::string name;
+  bool sealed = false;
+  bool bidx = false;
+  bool integer = false;
+  std::string bidx_domain;
+};
+std::vector<ColumnPlan> PlanColumns(const catalogue::Resource& r,
+                                    const standards::Registry& registry);
+
+// What a batch's records looked like, so its quarantined raw lines can be read again later
+// (re-validation after a correction).
+struct BatchShape {
+  std::vector<std::string> header;  // empty when the file could not be opened
+  std::string format;               // csv, jsonl
+  char delimiter = 0;
+  std::map<std::string, std::string> mapping;
+  LoadMode mode = LoadMode::kUpsert;
+};
+
+// Told when a batch starts and when it ends (completed or failed): quality scoring, the closed
+// loop and OpenLineage events hang here. Called on the ingesting thread outside the ingest's
+// transactions; whatever an observer does, the batch's own outcome stays as it was.
+class BatchObserver {
+ public:
+  virtual ~BatchObserver() = default;
+  virtual void OnBatchStarted(const BatchResult& batch, int64_t started_ms) = 0;
+  virtual void OnBatchFinished(const BatchResult& batch, const BatchShape& shape) = 0;
+};
+
 // Header → field mapping from a YAML file {header: field}.
 Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::path& path);
 
@@ -156,13 +190,28 @@ class Ingester {
   // its table and its sealed quarantined lines.
   Result<std::vector<security::SealedColumns>> SealedColumnsOf(const catalogue::Resource& r);
 
+  // Optional; not owned. Set before Ingest.
+  void SetObserver(BatchObserver* observer) { observer_ = observer; }
+
  private:
   Status EnsureTable(const catalogue::Resource& r);
   store::Store& store_;
   const standards::Registry& registry_;
   catalogue::Catalogue& catalogue_;
   security::KeyRing* keys_;
+  BatchObserver* observer_ = nullptr;
 };
+
+// How each catalogue field of a resource is stored in r_<code> (readers such as sharing use it
+// to know which columns are sealed and where the blind index of a field lives).
+struct ColumnPlan {
+  std::string name;     // the column (= field name)
+  bool sealed = false;  // SM4-GCM sealed BLOB (fields at L3/L4)
+  bool bidx = false;    // has a `<name>__bidx` blind-index column
+  bool integer = false;
+  std::string bidx_domain;  // the element (or field:<res>.<field>) the blind index is keyed by
+};
+std::vector<ColumnPlan> PlanColumns(const catalogue::Resource& r, const standards::Registry& reg);
 
 // Tables of module "ingest": ingest_batches, ingest_quarantine, ingest_ids.
 std::vector<store::Migration> IngestMigrations();

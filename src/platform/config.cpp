@@ -119,6 +119,12 @@ const std::map<std::string, Setting>& Settings() {
           c.audit_checkpoint_every = v;
           return Status::Ok();
         }}},
+      {"lineage.openlineage_file",
+       {Setting::kString,
+        [](Config& c, const std::string& s, int64_t) {
+          c.openlineage_file = s;
+          return Status::Ok();
+        }}},
       {"audit.checkpoint_seconds",
        {Setting::kInt,
         [](Config& c, const std::string&, int64_t v) {
@@ -235,6 +241,11 @@ token_ttl_seconds = 28800
 [audit]
 checkpoint_every = 1000
 checkpoint_seconds = 60
+
+[lineage]
+# OpenLineage RunEvents (START / COMPLETE / FAIL per batch) are kept in the store; also append
+# them, one per line, to this file (relative paths are taken from where yishu runs):
+# openlineage_file = "/var/log/yishu/openlineage.jsonl"
 )";
   return out ? Status::Ok() : Status::IoError("cannot write " + file.string());
 }

@@ -34,6 +34,8 @@ struct Config {
   // [audit]
   int64_t audit_checkpoint_every = 1000;
   int64_t audit_checkpoint_seconds = 60;
+  // [lineage]
+  std::string openlineage_file;  // OpenLineage RunEvents appended as JSON Lines; empty: store only
 };
 
 // Loads DATA_DIR/yishu.toml when present (a missing file means defaults) and the environment.

@@ -22,6 +22,8 @@ std::vector<store::Migration> AllMigrations() {
   add(audit::AuditMigrations());
   add(security::ClassificationMigrations());
   add(ingest::IngestMigrations());
+  add(quality::QualityMigrations());
+  add(sharing::SharingMigrations());
   return all;
 }
 
@@ -90,6 +92,12 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
     ev.detail = {{"record_id", f.record_id}, {"key_version", f.key_version}, {"reason", f.reason}};
     (void)appender->Submit(std::move(ev));
   });
+  quality::QualityOptions qo;
+  qo.openlineage_file = p->config_.openlineage_file;
+  p->quality_ = std::make_unique<quality::Quality>(*p->store_, *p->standards_, *p->catalogue_,
+                                                   *p->keys_, p->audit_.get(), qo);
+  p->sharing_ = std::make_unique<sharing::Sharing>(*p->store_, *p->catalogue_, *p->standards_,
+                                                   *p->keys_, *p->audit_, *p->identity_);
   std::string m = std::move(master).value();
   crypto::Wipe(m);
   auto pub = p->audit_->PublicKeyHex();

@@ -12,7 +12,9 @@
 #include "common/status.hpp"
 #include "identity/identity.hpp"
 #include "platform/config.hpp"
+#include "quality/quality.hpp"
 #include "security/field_protection.hpp"
+#include "sharing/sharing.hpp"
 #include "standards/registry.hpp"
 #include "store/store.hpp"
 
@@ -43,6 +45,10 @@ class Platform {
   audit::BatchAppender& audit_appender() { return *audit_appender_; }
   // Data keys and blind indexes (encryption at rest); opened from the master key at start.
   security::KeyRing& keys() { return *keys_; }
+  // Quality scores, tickets, lineage events; also the observer to give every Ingester.
+  quality::Quality& quality() { return *quality_; }
+  // Data sharing between departments: applications, grants, credentials, the sharing API.
+  sharing::Sharing& sharing() { return *sharing_; }
 
   // Runs `body` and appends `event` in one transaction: the action and its audit record
   // commit together or not at all. A failed action is audited separately with its result.
@@ -60,6 +66,9 @@ class Platform {
   std::unique_ptr<audit::AuditLog> audit_;
   // Declared after audit_: destroyed first, committing what is queued while the log exists.
   std::unique_ptr<audit::BatchAppender> audit_appender_;
+  std::unique_ptr<quality::Quality> quality_;
+  // Last: it runs threads that use everything above, so it is destroyed first.
+  std::unique_ptr<sharing::Sharing> sharing_;
 };
 
 // Every module's migrations, in dependency order.

@@ -20,6 +20,8 @@ void RegisterAuditRoutes(Router& router, platform::Platform& p);
 void RegisterOverviewRoutes(Router& router, platform::Platform& p);
 void RegisterIngestRoutes(Router& router, platform::Platform& p);
 void RegisterSecurityRoutes(Router&, platform::Platform&);
+void RegisterQualityRoutes(Router& router, platform::Platform& p);
+void RegisterSharingRoutes(Router& router, platform::Platform& p);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // Large uploads: the bodies of routes marked spooled_body are streamed to temporary files in
@@ -34,6 +36,9 @@ nlohmann::json OpenApiDocument(const Router& router);
 class Dispatcher {
  public:
   Dispatcher(const Router& router, platform::Platform& platform);
+  // Answers through `done`, at once or (asynchronous routes) later from another thread.
+  void HandleAsync(Request& req, Responder done);
+  // Waits for the answer (tests, tools).
   Response Handle(Request& req);
 
  private:

@@ -69,6 +69,7 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
          if (auto* sh = call.request.Query("sheet")) o.reader.sheet = *sh;
          o.actor = call.principal->username;
          ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
+         ing.SetObserver(&p.quality());
          // A large upload arrives spooled to a file (ConfigureUploads); a small one in memory.
          std::unique_ptr<ingest::ByteSource> source;
          if (!call.request.body_file.empty())

@@ -1,6 +1,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "common/json_reader.hpp"
@@ -43,8 +44,25 @@ Dispatcher::Dispatcher(const Router& router, platform::Platform& platform)
     : router_(router), platform_(platform) {}
 
 Response Dispatcher::Handle(Request& req) {
+  std::promise<Response> promise;
+  auto future = promise.get_future();
+  HandleAsync(req, [&promise](Response r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Dispatcher::HandleAsync(Request& req, Responder done) {
   auto start = std::chrono::steady_clock::now();
   std::string route_label = "unmatched";
+  bool api = StartsWith(req.path, "/api/");
+  // Headers and metrics for every answer, however it completes.
+  auto finish = [start, api, method = req.method](Response res, const std::string& label,
+                                                  const Responder& done) {
+    if (api) res.headers.emplace_back("Cache-Control", "no-store");
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    RequestCounter(method, label, res.status).Inc();
+    LatencyHistogram(method, label).Observe(secs);
+    done(std::move(res));
+  };
   Response res;
   try {
     bool method_mismatch = false;
@@ -63,6 +81,14 @@ Response Dispatcher::Handle(Request& req) {
     } else {
       route_label = route->pattern;
       Call call{req, nullptr, route->pattern, ""};
+      if (route->credential_route) {
+        // The handler authenticates the application credential itself.
+        auto once = std::make_shared<std::atomic<bool>>(false);
+        route->async_handler(call, [finish, label = route->pattern, done, once](Response r) {
+          if (!once->exchange(true)) finish(std::move(r), label, done);
+        });
+        return;
+      }
       identity::Principal principal;
       const std::string* auth = req.Header("authorization");
       if (auth) {
@@ -82,6 +108,13 @@ Response Dispatcher::Handle(Request& req) {
               "role " + std::string(identity::RoleName(call.principal->role)) + " may not call " +
               route->method + " " + route->pattern));
       }
+      if (route->async_handler) {
+        auto once = std::make_shared<std::atomic<bool>>(false);
+        route->async_handler(call, [finish, label = route->pattern, done, once](Response r) {
+          if (!once->exchange(true)) finish(std::move(r), label, done);
+        });
+        return;
+      }
       res = route->handler(call);
     }
   } catch (const Error& e) {
@@ -89,11 +122,7 @@ Response Dispatcher::Handle(Request& req) {
   } catch (const std::exception& e) {
     res = Response::Error(Status::Internal(e.what()));
   }
-  if (StartsWith(req.path, "/api/")) res.headers.emplace_back("Cache-Control", "no-store");
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  RequestCounter(req.method, route_label, res.status).Inc();
-  LatencyHistogram(req.method, route_label).Observe(secs);
-  return res;
+  finish(std::move(res), route_label, done);
 }
 
 Response Dispatcher::ServeStatic(const Request& req) {
@@ -200,6 +229,8 @@ void RegisterAllRoutes(Router& router, platform::Platform& p) {
   RegisterOverviewRoutes(router, p);
   RegisterIngestRoutes(router, p);
   RegisterSecurityRoutes(router, p);
+  RegisterQualityRoutes(router, p);
+  RegisterSharingRoutes(router, p);
 }
 
 }  // namespace yishu::server

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ struct Response {
   // The one error shape of the whole API: {"error": {"code", "message", "details"}}.
   static Response Error(const Status& s);
 };
+
+// Completes a request that is answered later (e.g. once its audit record has committed).
+// Called exactly once, from any thread.
+using Responder = std::function<void(Response)>;
 
 // Percent-decoding for paths and query strings ('+' is a space in queries only).
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space);

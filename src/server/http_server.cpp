@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -25,7 +26,7 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options,
-          const HttpServer::HandlerFn& handler)
+          const HttpServer::AsyncHandlerFn& handler)
       : stream_(std::move(socket)), options_(options), handler_(handler) {}
 
   void Start() {
@@ -161,14 +162,25 @@ class Session : public std::enable_shared_from_this<Session> {
   void Dispatch() {
     Request req = std::move(pending_);
     pending_ = Request{};
-    Response res;
+    auto self = shared_from_this();
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    const bool keep_alive = keep_alive_;
+    const int version = version_;
+    Responder respond = [self, keep_alive, version, answered](Response res) {
+      if (answered->exchange(true)) return;
+      // Back onto the connection's strand (the answer may come from a writer thread); the
+      // spooled upload, if any, is no longer needed once the answer exists.
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res), keep_alive, version]() mutable {
+                       self->DropSpool();
+                       self->Send(std::move(res), keep_alive, version);
+                     });
+    };
     try {
-      res = handler_(req);
+      handler_(req, respond);
     } catch (const std::exception& e) {
-      res = Response::Error(Status::Internal(e.what()));
+      respond(Response::Error(Status::Internal(e.what())));
     }
-    DropSpool();
-    Send(std::move(res), keep_alive_, version_);
   }
 
   void DropSpool() {
@@ -209,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   const HttpServerOptions& options_;
-  const HttpServer::HandlerFn& handler_;
+  const HttpServer::AsyncHandlerFn& handler_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> head_;
   std::optional<bhttp::request_parser<bhttp::string_body>> body_;
   std::optional<bhttp::request_parser<bhttp::file_body>> file_;
@@ -224,7 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   HttpServerOptions options;
-  HandlerFn handler;
+  AsyncHandlerFn handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::optional<asio::signal_set> signals;
@@ -241,6 +253,12 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, HandlerFn handler)
+    : HttpServer(std::move(options),
+                 AsyncHandlerFn([handler = std::move(handler)](Request& r, Responder done) {
+                   done(handler(r));
+                 })) {}
+
+HttpServer::HttpServer(HttpServerOptions options, AsyncHandlerFn handler)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);

@@ -33,7 +33,11 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   using HandlerFn = std::function<Response(Request&)>;
+  // Answers through the Responder, possibly later and from another thread; the connection
+  // waits for it (requests on one connection are answered in order).
+  using AsyncHandlerFn = std::function<void(Request&, Responder)>;
   HttpServer(HttpServerOptions options, HandlerFn handler);
+  HttpServer(HttpServerOptions options, AsyncHandlerFn handler);
   ~HttpServer();
 
   // Binds and listens; IoError naming the address when it cannot.

@@ -41,8 +41,13 @@ nlohmann::json OpenApiDocument(const Router& router) {
                            {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
     nlohmann::json roles = nlohmann::json::array();
     for (auto role : r.roles) roles.push_back(identity::RoleName(role));
-    op["x-yishu-roles"] = r.public_route ? nlohmann::json("public route") : roles;
-    if (!r.public_route) op["security"] = {{{"bearer", nlohmann::json::array()}}};
+    op["x-yishu-roles"] = r.public_route       ? nlohmann::json("public route")
+                          : r.credential_route ? nlohmann::json("application credential")
+                                               : roles;
+    if (r.credential_route)
+      op["security"] = {{{"bearer", nlohmann::json::array()}}, {{"sm2", nlohmann::json::array()}}};
+    else if (!r.public_route)
+      op["security"] = {{{"bearer", nlohmann::json::array()}}};
     op["responses"] = {
         {"200", {{"description", "OK"}}},
         {"default",
@@ -60,7 +65,15 @@ nlohmann::json OpenApiDocument(const Router& router) {
              "one shape: {\"error\": {\"code\", \"message\", \"details\"}}."}}},
           {"paths", paths},
           {"components",
-           {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+           {{"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"sm2",
+               {{"type", "apiKey"},
+                {"in", "header"},
+                {"name", "Authorization"},
+                {"description",
+                 "YISHU-SM2 credential=ID,timestamp=MS,nonce=HEX,signature=HEX (see "
+                 "src/sharing/signing.hpp)"}}}}},
             {"schemas", {{"Error", error_schema}}}}}};
 }
 

@@ -20,8 +20,12 @@ void Router::Add(Route route) {
   for (const auto& r : routes_)
     if (r.method == route.method && r.pattern == route.pattern)
       throw std::logic_error("route registered twice: " + route.method + " " + route.pattern);
-  if (!route.public_route && route.roles.empty())
+  if (!route.public_route && !route.credential_route && route.roles.empty())
     throw std::logic_error("route without roles: " + route.pattern);
+  if (route.credential_route && !route.roles.empty())
+    throw std::logic_error("credential route with user roles: " + route.pattern);
+  if (!route.handler == !route.async_handler)
+    throw std::logic_error("route needs exactly one handler: " + route.pattern);
   routes_.push_back(std::move(route));
 }
 

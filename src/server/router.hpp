@@ -25,6 +25,9 @@ struct Call {
 };
 
 using Handler = std::function<Response(Call&)>;
+// For routes answered asynchronously. The Call (and its Request) live only until the handler
+// returns: copy what the completion needs.
+using AsyncHandler = std::function<void(Call&, Responder)>;
 
 struct RouteDoc {
   std::string summary;
@@ -42,6 +45,11 @@ struct Route {
   std::set<identity::Role> roles;  // allowed roles (ignored for public routes)
   RouteDoc doc;
   Handler handler;
+  AsyncHandler async_handler;  // instead of `handler`
+  // Called by application credentials (the sharing API), not by users: the dispatcher does not
+  // authenticate a user for it and `roles` stays empty (no user role may call it); the handler
+  // authenticates the credential and answers 401 / 403 itself.
+  bool credential_route = false;
   std::vector<std::string> segments;  // split pattern
   // The body is a large upload: streamed to a temporary file (Request::body_file), not held in
   // memory, and not bounded by server.max_body_bytes (ConfigureUploads).

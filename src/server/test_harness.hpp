@@ -38,7 +38,10 @@ class TestPlatform {
     so.threads = 2;
     so.max_body_bytes = 65536;
     ConfigureUploads(so, router_, dir_ / "tmp" / "uploads", uint64_t{256} << 20);
-    http_ = std::make_unique<HttpServer>(so, [this](Request& r) { return dispatcher_->Handle(r); });
+    http_ = std::make_unique<HttpServer>(
+        so, HttpServer::AsyncHandlerFn([this](Request& r, Responder done) {
+          dispatcher_->HandleAsync(r, std::move(done));
+        }));
     ThrowIfError(http_->Listen());
     thread_ = std::thread([this] { http_->Run(false); });
     client_ = std::make_unique<Client>(http_->port());

@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -34,7 +35,13 @@ double Value::AsDouble(double fallback) const {
 std::string Value::AsText(std::string fallback) const {
   if (auto* s = std::get_if<std::string>(&v_)) return *s;
   if (auto* i = std::get_if<int64_t>(&v_)) return std::to_string(*i);
-  if (auto* d = std::get_if<double>(&v_)) return std::to_string(*d);
+  if (auto* d = std::get_if<double>(&v_)) {
+    // Shortest text that reads back as the same double (std::to_string keeps six decimals, so
+    // a double sent to PostgreSQL as a parameter lost precision).
+    char buf[32];
+    auto end = std::to_chars(buf, buf + sizeof buf, *d).ptr;
+    return std::string(buf, end);
+  }
   if (auto* b = std::get_if<Blob>(&v_)) return b->bytes;
   return fallback;
 }

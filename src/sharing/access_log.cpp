@@ -1,0 +1,102 @@
+#include "sharing/access_log.hpp"
+
+#include <future>
+#include <map>
+#include <tuple>
+#include <vector>
+
+namespace yishu::sharing {
+
+AccessLog::AccessLog(store::Store& store, audit::AuditLog& log, size_t max_group)
+    : store_(store), log_(log), max_group_(max_group) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  has_work_.notify_all();
+  writer_.join();
+}
+
+void AccessLog::Submit(audit::AuditEvent event, Metering metering, Done done) {
+  if (event.at_millis == 0) event.at_millis = NowMillis();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back({std::move(event), std::move(metering), std::move(done)});
+  }
+  has_work_.notify_one();
+}
+
+Status AccessLog::Append(audit::AuditEvent event, Metering metering) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto future = promise->get_future();
+  Submit(std::move(event), std::move(metering),
+         [promise](const Status& s) { promise->set_value(s); });
+  return future.get();
+}
+
+AccessLog::Stats AccessLog::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Status AccessLog::Commit(std::deque<Pending>& group) {
+  std::vector<audit::AuditEvent> events;
+  events.reserve(group.size());
+  // Metering summed per (grant, credential, day): one upsert per key and group.
+  std::map<std::tuple<int64_t, std::string, std::string>, Metering> usage;
+  for (auto& p : group) {
+    events.push_back(p.event);
+    if (p.metering.grant_id == 0) continue;
+    auto& u = usage[{p.metering.grant_id, p.metering.credential, p.metering.day}];
+    u.calls += p.metering.calls;
+    u.records += p.metering.records;
+    u.denied += p.metering.denied;
+  }
+  return store_.Transact([&](store::Connection& tx) -> Status {
+    for (const auto& [key, u] : usage) {
+      const auto& [grant, credential, day] = key;
+      YISHU_RETURN_IF_ERROR(
+          tx.Exec(kUsageUpsert, {grant, credential, day, u.calls, u.records, u.denied}).status());
+    }
+    // The audit head is locked last, so other appenders wait only for the commit itself.
+    return log_.AppendBatch(tx, events).status();
+  });
+}
+
+void AccessLog::WriterLoop() {
+  for (;;) {
+    std::deque<Pending> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      has_work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && group.size() < max_group_) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Status s;
+    try {
+      s = Commit(group);
+    } catch (const std::exception& e) {
+      s = Status::Internal(std::string("committing accesses: ") + e.what());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (s.ok()) {
+        stats_.accesses += static_cast<int64_t>(group.size());
+        stats_.groups += 1;
+      } else {
+        stats_.failed += static_cast<int64_t>(group.size());
+      }
+    }
+    for (auto& p : group)
+      if (p.done) p.done(s);
+  }
+}
+
+}  // namespace yishu::sharing
