@@ -202,17 +202,6 @@ class Ingester {
   BatchObserver* observer_ = nullptr;
 };
 
-// How each catalogue field of a resource is stored in r_<code> (readers such as sharing use it
-// to know which columns are sealed and where the blind index of a field lives).
-struct ColumnPlan {
-  std::string name;     // the column (= field name)
-  bool sealed = false;  // SM4-GCM sealed BLOB (fields at L3/L4)
-  bool bidx = false;    // has a `<name>__bidx` blind-index column
-  bool integer = false;
-  std::string bidx_domain;  // the element (or field:<res>.<field>) the blind index is keyed by
-};
-std::vector<ColumnPlan> PlanColumns(const catalogue::Resource& r, const standards::Registry& reg);
-
 // Tables of module "ingest": ingest_batches, ingest_quarantine, ingest_ids.
 std::vector<store::Migration> IngestMigrations();
 
