@@ -105,13 +105,14 @@ struct Lineage {
 // How a catalogue field is stored in the resource table: sealed (BLOB, L3/L4), with a
 // `<name>__bidx` blind-index column (sealed identifiers and sealed key parts), or as an integer.
 // Blind indexes of fields with a data element use the element as their domain, so the same
-// identity number has the same index in every resource.
+// identity number has the same index in every resource. Readers (quality, sharing) use it to
+// know which columns are sealed and where a field's blind index lives.
 struct ColumnPlan {
-  std::string name;
-  bool sealed = false;
-  bool bidx = false;
+  std::string name;     // the column (= field name)
+  bool sealed = false;  // SM4-GCM sealed BLOB (fields at L3/L4)
+  bool bidx = false;    // has a `<name>__bidx` blind-index column
   bool integer = false;
-  std::string bidx_domain;
+  std::string bidx_domain;  // the element (or field:<res>.<field>) the blind index is keyed by
 };
 std::vector<ColumnPlan> PlanColumns(const catalogue::Resource& r,
                                     const standards::Registry& registry);
