@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -23,11 +26,45 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// Requests handed to the handler whose answer has not been destroyed yet. An answer may be
+// produced on another thread (a writer thread's completion callback) and holds the connection;
+// the server must not destroy its io_context (and with it the sockets' services) while one is
+// still alive, so Stop() and the destructor drain these first.
+class InFlight {
+ public:
+  std::shared_ptr<void> Enter() {
+    {
+      std::lock_guard lock(mu_);
+      ++count_;
+    }
+    return std::shared_ptr<void>(nullptr, [this](void*) {
+      std::lock_guard lock(mu_);
+      if (--count_ == 0) idle_.notify_all();
+    });
+  }
+  bool Idle() {
+    std::lock_guard lock(mu_);
+    return count_ == 0;
+  }
+  // True when idle before the deadline.
+  bool WaitIdle(std::chrono::steady_clock::duration timeout) {
+    std::unique_lock lock(mu_);
+    return idle_.wait_for(lock, timeout, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable idle_;
+  int64_t count_ = 0;
+};
+
+constexpr auto kDrainTimeout = std::chrono::seconds(30);
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options,
-          const HttpServer::AsyncHandlerFn& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+          const HttpServer::AsyncHandlerFn& handler, InFlight& in_flight)
+      : stream_(std::move(socket)), options_(options), handler_(handler), in_flight_(in_flight) {}
 
   void Start() {
     asio::dispatch(stream_.get_executor(),
@@ -166,7 +203,8 @@ class Session : public std::enable_shared_from_this<Session> {
     auto answered = std::make_shared<std::atomic<bool>>(false);
     const bool keep_alive = keep_alive_;
     const int version = version_;
-    Responder respond = [self, keep_alive, version, answered](Response res) {
+    Responder respond = [self, keep_alive, version, answered,
+                         token = in_flight_.Enter()](Response res) {
       if (answered->exchange(true)) return;
       // Back onto the connection's strand (the answer may come from a writer thread); the
       // spooled upload, if any, is no longer needed once the answer exists.
@@ -222,6 +260,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   const HttpServerOptions& options_;
   const HttpServer::AsyncHandlerFn& handler_;
+  InFlight& in_flight_;
   std::optional<bhttp::request_parser<bhttp::empty_body>> head_;
   std::optional<bhttp::request_parser<bhttp::string_body>> body_;
   std::optional<bhttp::request_parser<bhttp::file_body>> file_;
@@ -240,12 +279,24 @@ struct HttpServer::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::optional<asio::signal_set> signals;
+  InFlight in_flight;
+  std::optional<asio::steady_timer> drain_timer;
+
+  // Stops the loop once every handed-out request is answered (or the drain times out), so
+  // answers produced on other threads still reach their connections.
+  void StopWhenDrained(std::chrono::steady_clock::time_point deadline) {
+    if (in_flight.Idle() || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
+    drain_timer.emplace(ioc, std::chrono::milliseconds(5));
+    drain_timer->async_wait([this, deadline](beast::error_code ec) {
+      if (ec != asio::error::operation_aborted) StopWhenDrained(deadline);  // else a newer Stop()
+    });
+  }
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(s), options, handler)->Start();
+        std::make_shared<Session>(std::move(s), options, handler, in_flight)->Start();
       }
       if (acceptor.is_open()) Accept();
     });
@@ -266,6 +317,9 @@ HttpServer::HttpServer(HttpServerOptions options, AsyncHandlerFn handler)
 
 HttpServer::~HttpServer() {
   Stop();
+  // The loop may not be running (never started, or already returned): answers still held by
+  // other threads must let go of their connections before the io_context goes.
+  impl_->in_flight.WaitIdle(kDrainTimeout);
 }
 
 Status HttpServer::Listen() {
@@ -307,7 +361,7 @@ void HttpServer::Stop() {
     beast::error_code ec;
     impl_->acceptor.close(ec);
     if (impl_->signals) impl_->signals->cancel(ec);
-    impl_->ioc.stop();
+    impl_->StopWhenDrained(std::chrono::steady_clock::now() + kDrainTimeout);
   });
 }
 
