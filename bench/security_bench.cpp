@@ -3,21 +3,18 @@
 // program, and the key rotation rate (rows/s) on SQLite.
 //
 // Usage: security_bench [seconds-per-measurement, default 1] [--no-openssl] [--rows N]
-#include <strings.h>
-#include <time.h>
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "crypto/util.hpp"
+#include "per_core.hpp"
 #include "security/field_protection.hpp"
 #include "security/master_key.hpp"
 #include "security/rotation.hpp"
@@ -26,31 +23,11 @@
 
 namespace {
 
+using yishu::bench::g_seconds;
+using yishu::bench::OpenSslSpeed;
+using yishu::bench::Rate;
+
 using namespace yishu;
-
-double g_seconds = 1.0;
-
-// CPU time of this thread, like openssl speed (without -elapsed): "per core" stays honest when
-// other processes share the cores.
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-template <typename Op>
-double Rate(Op&& op, int batch = 1000) {
-  for (int i = 0; i < batch; ++i) op();
-  const double start = ThreadCpuSeconds();
-  long long n = 0;
-  double now = start;
-  do {
-    for (int i = 0; i < batch; ++i) op();
-    n += batch;
-    now = ThreadCpuSeconds();
-  } while (now - start < g_seconds);
-  return n / (now - start);
-}
 
 void Check(const Status& s) {
   if (!s.ok()) {
@@ -62,35 +39,6 @@ template <typename T>
 T Check(Result<T> r) {
   Check(r.status());
   return std::move(r).value();
-}
-
-std::map<int, double> OpenSslSpeed(const std::string& alg) {
-  std::map<int, double> out;
-  const std::string cmd = "openssl speed -seconds " +
-                          std::to_string(std::max(1, static_cast<int>(g_seconds))) + " -evp " +
-                          alg + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::vector<int> sizes;
-  std::array<char, 4096> line;
-  while (std::fgets(line.data(), line.size(), p)) {
-    std::istringstream in{std::string(line.data())};
-    std::string first;
-    in >> first;
-    if (first == "type") {
-      std::string tok;
-      while (in >> tok)
-        if (tok != "bytes") sizes.push_back(std::atoi(tok.c_str()));
-    } else if (!sizes.empty() && strcasecmp(first.c_str(), alg.c_str()) == 0) {
-      std::string tok;
-      for (int sz : sizes) {
-        if (!(in >> tok)) break;
-        out[sz] = std::atof(tok.c_str()) * 1000.0;
-      }
-    }
-  }
-  pclose(p);
-  return out;
 }
 
 }  // namespace

@@ -48,6 +48,12 @@ TEST(Strings, MaskMiddleCountsCharactersNotBytes) {
   EXPECT_EQ(DecodeUtf8At("\xE7\x8E", 0, &cp), 0u) << "truncated";
 }
 
+TEST(Strings, PercentEncodeKeepsOnlyUnreserved) {
+  EXPECT_EQ(PercentEncode("a-Z_0.~"), "a-Z_0.~");
+  EXPECT_EQ(PercentEncode("a b&c=/"), "a%20b%26c%3D%2F");
+  EXPECT_EQ(PercentEncode("华"), "%E5%8D%8E");
+}
+
 TEST(Time, CivilFromDaysInvertsDaysFromCivil) {
   for (int64_t d : {-719468LL, -1LL, 0LL, 59LL, 60LL, 11016LL, 20786LL, 2932896LL}) {
     int y, m, dd;

@@ -32,6 +32,9 @@ void AppendUtf8(std::string& out, char32_t cp);
 // '*', one per character: 330603********1234, 138****5678, 王*. A value no longer than
 // front + back keeps only its first character (or none when it is one character long).
 std::string MaskMiddle(std::string_view s, size_t front, size_t back);
+// RFC 3986 percent-encoding: unreserved characters (A-Z a-z 0-9 - . _ ~) kept, every other
+// byte as %XX (upper-case hex).
+std::string PercentEncode(std::string_view s);
 // Full-width ASCII (U+FF01..U+FF5E) and the ideographic space folded to ASCII.
 std::string FoldFullWidth(std::string_view s);
 

@@ -13,6 +13,7 @@
 #include "common/time.hpp"
 #include "common/yaml_json.hpp"
 #include "crypto/util.hpp"
+#include "security/sampling.hpp"
 #include "standards/checks.hpp"
 
 namespace yishu::ingest {
@@ -536,8 +537,12 @@ CREATE TABLE ingest_ids (
            "ALTER TABLE ingest_quarantine ADD COLUMN sealed BIGINT NOT NULL DEFAULT 0"}};
 }
 
+std::string QuarantineSealField(int64_t batch_id) {
+  return "quarantine/" + std::to_string(batch_id) + "/raw";
+}
+
 std::string Ingester::TableName(std::string_view resource) {
-  return "r_" + ToLowerAscii(resource);
+  return security::ResourceTableName(resource);
 }
 
 Ingester::Ingester(store::Store& store, const standards::Registry& registry,
@@ -617,12 +622,6 @@ struct PendingBad {
   std::string raw;
   std::string reasons;
 };
-
-// What a quarantined line is sealed as: bound to its batch and line, so a sealed line moved to
-// another batch or line does not open.
-std::string QuarantineSealField(int64_t batch_id) {
-  return "quarantine/" + std::to_string(batch_id) + "/raw";
-}
 
 // The reasons of a quarantined record as stored in the clear: values of sealed fields, and of
 // record-level reasons (which may quote any column), are masked; the sealed raw line keeps them.

@@ -203,6 +203,10 @@ class Ingester {
   BatchObserver* observer_ = nullptr;
 };
 
+// The field name a quarantined line of `batch_id` is sealed with (its record id is the line):
+// bound to batch and line, so a sealed line moved elsewhere does not open.
+std::string QuarantineSealField(int64_t batch_id);
+
 // Tables of module "ingest": ingest_batches, ingest_quarantine, ingest_ids.
 std::vector<store::Migration> IngestMigrations();
 

@@ -15,6 +15,7 @@
 #include "masterdata/engine.hpp"
 #include "masterdata/model.hpp"
 #include "masterdata/normalize.hpp"
+#include "standards/checks.hpp"
 
 namespace yishu::masterdata {
 namespace {
@@ -254,7 +255,7 @@ TEST(Config, RejectsUnknownKindsFieldsAndKeys) {
 // --- Hard negatives and deterministic identifiers ------------------------------------------
 
 std::string IdWithCheck(std::string first17) {
-  return first17 + IdCheckCharacter(first17);
+  return first17 + standards::IdCardCheckChar(first17);
 }
 
 TEST(Resolve, TwinsParentsAndNamesakesStayApartWhileTyposJoin) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "common/strings.hpp"
+#include "common/time.hpp"
 #include "masterdata/chinese.hpp"
+#include "standards/checks.hpp"
 
 namespace yishu::masterdata {
 namespace {
@@ -94,14 +96,6 @@ void NormalizeText(std::string_view raw, const ChineseChars* chars, std::vector<
   }
 }
 
-char IdCheckCharacter(std::string_view first17) {
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  static constexpr char kChecks[] = "10X98765432";
-  int sum = 0;
-  for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  return kChecks[sum % 11];
-}
-
 IdNumber NormalizeIdNumber(std::string_view raw) {
   IdNumber id;
   std::string s;
@@ -123,20 +117,18 @@ IdNumber NormalizeIdNumber(std::string_view raw) {
   if (s.size() == 15 && IsAllDigits(s)) {
     // Pre-1999 numbers: two-digit year of the 1900s, no check character.
     s = s.substr(0, 6) + "19" + s.substr(6);
-    s += IdCheckCharacter(s);
+    s += standards::IdCardCheckChar(s.substr(0, 17));
   }
   if (s.size() != 18) return id;
   if (!IsAllDigits(std::string_view(s).substr(0, 17))) return id;
   if (!(std::isdigit(static_cast<unsigned char>(s[17])) || s[17] == 'X')) return id;
   std::copy(s.begin(), s.end(), id.digits);
   id.length = 18;
-  id.valid = IdCheckCharacter(s) == s[17];
+  id.valid = standards::IdCardCheckChar(std::string_view(s).substr(0, 17)) == s[17];
   return id;
 }
 
 CreditCode NormalizeCreditCode(std::string_view raw) {
-  // GB 32100: alphabet without I, O, S, V, Z; weights 3^i mod 31.
-  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
   CreditCode code;
   std::string s;
   for (char c : FoldIfNeeded(Trim(raw))) {
@@ -144,34 +136,21 @@ CreditCode NormalizeCreditCode(std::string_view raw) {
     s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   if (s.size() != 18) return code;
-  int sum = 0, weight = 1;
   for (size_t i = 0; i < 18; ++i) {
-    const size_t v = kAlphabet.find(s[i]);
-    if (v == std::string_view::npos) return code;
-    if (i < 17) sum += static_cast<int>(v) * weight;
-    weight = weight * 3 % 31;
+    if (standards::UsccCharValue(s[i]) < 0) return code;
     code.chars[i] = s[i];
   }
   code.length = 18;
-  code.valid = kAlphabet[(31 - sum % 31) % 31] == s[17];
+  code.valid = standards::UsccChecksumOk(s);
   return code;
 }
 
 bool IsValidCalendarDate(int y, int m, int d) {
-  if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return y >= 1800 && y <= 2200 && IsValidDate(y, m, d);
 }
 
 int32_t Date::days() const {
-  // Howard Hinnant's days_from_civil.
-  int y = year - (month <= 2);
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int>(doe) - 719468;
+  return static_cast<int32_t>(DaysFromCivil(year, month, day));
 }
 
 Date ParseDate(std::string_view raw) {

@@ -27,8 +27,6 @@ struct IdNumber {
 // Reads 18-character numbers, 15-digit pre-1999 numbers (widened to 18 with their check
 // character) and Excel's scientific notation (kept as a known prefix, `truncated`).
 IdNumber NormalizeIdNumber(std::string_view raw);
-// The GB 11643 check character of the first 17 digits.
-char IdCheckCharacter(std::string_view first17);
 
 // Unified social credit code (GB 32100): 18 characters, check character verified.
 struct CreditCode {

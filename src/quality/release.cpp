@@ -129,16 +129,13 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
       }
       std::string raw = r[3].AsBytes();
       if (r.Int(4)) {
-        // Sealed by ingest like the fields themselves, bound to the batch and line (see
-        // QuarantineSealField in ingest.cpp).
+        // Sealed by ingest like the fields themselves, bound to the batch and line.
         if (!protector) {
           ++sum.still_failing;
           continue;
         }
         std::string opened;
-        if (!protector
-                 ->Open(r.Int(2), "quarantine/" + std::to_string(r.Int(1)) + "/raw", raw, &opened)
-                 .ok()) {
+        if (!protector->Open(r.Int(2), ingest::QuarantineSealField(r.Int(1)), raw, &opened).ok()) {
           ++sum.still_failing;  // the key ring has audited the integrity failure
           continue;
         }

@@ -180,9 +180,7 @@ class InboxSampleSource final : public SampleSource {
 }  // namespace
 
 std::string ResourceTableName(std::string_view code) {
-  std::string t = "r_";
-  for (char c : code) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return t;
+  return "r_" + ToLowerAscii(code);
 }
 
 std::unique_ptr<SampleSource> MakeTableSampleSource(store::Store& store, KeyRing* keys) {

@@ -27,7 +27,7 @@ class SampleSource {
   virtual Result<SampleValues> Sample(const catalogue::Resource& r, int max_rows) = 0;
 };
 
-// The table name convention shared with ingest.
+// The table of a resource's records, r_<lower-case code>: ingest creates it, readers find it.
 std::string ResourceTableName(std::string_view code);
 
 std::unique_ptr<SampleSource> MakeTableSampleSource(store::Store& store, KeyRing* keys);

@@ -57,6 +57,12 @@ audit::AuditEvent EventFor(const Call& call, std::string action, std::string res
 void PageParams(const Call& call, int64_t* page, int64_t* page_size);
 // Throws PermissionDenied unless the principal may act for `department` (admins always may).
 void RequireDepartment(const Call& call, const std::string& department);
+// Platform admins and security auditors read every department's records.
+bool SeesEveryDepartment(const Call& call);
+// Throws PermissionDenied unless the principal may read `department`'s records.
+void RequireReader(const Call& call, const std::string& department);
+// A positive integer path parameter (InvalidArgument naming it otherwise).
+int64_t PathId(const Call& call, const char* name);
 }  // namespace api
 
 }  // namespace yishu::server

@@ -19,18 +19,6 @@ std::string DepartmentOf(platform::Platform& p, const std::string& code) {
   return ValueOrThrow(p.catalogue().GetResource(code)).department;
 }
 
-void RequireReader(const Call& call, const std::string& department) {
-  if (call.principal && call.principal->role == Role::kSecurityAuditor) return;
-  api::RequireDepartment(call, department);
-}
-
-int64_t PathId(const Call& call, const char* name) {
-  int64_t id;
-  if (!ParseInt64(call.request.Param(name), &id) || id <= 0)
-    throw Error(Status::InvalidArgument(std::string(name) + " must be a positive integer"));
-  return id;
-}
-
 }  // namespace
 
 void RegisterIngestRoutes(Router& router, platform::Platform& p) {
@@ -44,58 +32,58 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
        "/api/v1/batches/{id}/progress",
        "ingest",
        {{"mode", "upsert (default, incremental), append, or replace (full load)"},
-        {"file_name", "the delivered file's name (recorded in the batch; its extension picks "
-                      "the format)"},
+        {"file_name",
+         "the delivered file's name (recorded in the batch; its extension picks "
+         "the format)"},
         {"format", "auto (default), csv, jsonl, xlsx"},
         {"encoding", "auto (default) or an encoding name"},
         {"sheet", "XLSX: the sheet to read (default: the first)"}},
        true,
        "the file's bytes"},
-       [&p](Call& call) {
-         const std::string& code = call.request.Param("code");
-         api::RequireDepartment(call, DepartmentOf(p, code));
-         ingest::IngestOptions o;
-         o.resource = code;
-         if (auto* m = call.request.Query("mode")) {
-           auto mode = ingest::ParseLoadMode(*m);
-           if (!mode)
-             throw Error(Status::InvalidArgument("mode must be upsert, append or replace"));
-           o.mode = *mode;
-         }
-         auto* name = call.request.Query("file_name");
-         o.file_name = name && !name->empty() ? *name : "upload";
-         if (auto* f = call.request.Query("format")) o.reader.format = *f;
-         if (auto* e = call.request.Query("encoding")) o.reader.encoding = *e;
-         if (auto* sh = call.request.Query("sheet")) o.reader.sheet = *sh;
-         o.actor = call.principal->username;
-         ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
-         ing.SetObserver(&p.quality());
-         // A large upload arrives spooled to a file (ConfigureUploads); a small one in memory.
-         std::unique_ptr<ingest::ByteSource> source;
-         if (!call.request.body_file.empty())
-           source = ValueOrThrow(ingest::OpenFileSource(call.request.body_file));
-         else
-           source = ingest::MemorySource(call.request.body);
-         auto result = ing.Ingest(std::move(source), o);
-         auto ev = api::EventFor(call, "ingest.batch", code);
-         if (!result.ok()) {
-           ev.result = "error";
-           ev.detail = {{"file", o.file_name}, {"error", result.status().message()}};
-           (void)p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); });
-           throw Error(result.status());
-         }
-         ev.record_count = result->accepted;
-         ev.detail = {{"batch_id", result->batch_id},
-                      {"file", result->file},
-                      {"read", result->read},
-                      {"quarantined", result->quarantined}};
-         ThrowIfError(p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); }));
-         auto j = ingest::ToJson(*result);
-         j["id"] = result->batch_id;
-         Response res = Response::Json(j, 201);
-         res.headers.emplace_back("Location", fmt::format("/api/v1/batches/{}", result->batch_id));
-         return res;
-       }};
+      [&p](Call& call) {
+        const std::string& code = call.request.Param("code");
+        api::RequireDepartment(call, DepartmentOf(p, code));
+        ingest::IngestOptions o;
+        o.resource = code;
+        if (auto* m = call.request.Query("mode")) {
+          auto mode = ingest::ParseLoadMode(*m);
+          if (!mode) throw Error(Status::InvalidArgument("mode must be upsert, append or replace"));
+          o.mode = *mode;
+        }
+        auto* name = call.request.Query("file_name");
+        o.file_name = name && !name->empty() ? *name : "upload";
+        if (auto* f = call.request.Query("format")) o.reader.format = *f;
+        if (auto* e = call.request.Query("encoding")) o.reader.encoding = *e;
+        if (auto* sh = call.request.Query("sheet")) o.reader.sheet = *sh;
+        o.actor = call.principal->username;
+        ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
+        ing.SetObserver(&p.quality());
+        // A large upload arrives spooled to a file (ConfigureUploads); a small one in memory.
+        std::unique_ptr<ingest::ByteSource> source;
+        if (!call.request.body_file.empty())
+          source = ValueOrThrow(ingest::OpenFileSource(call.request.body_file));
+        else
+          source = ingest::MemorySource(call.request.body);
+        auto result = ing.Ingest(std::move(source), o);
+        auto ev = api::EventFor(call, "ingest.batch", code);
+        if (!result.ok()) {
+          ev.result = "error";
+          ev.detail = {{"file", o.file_name}, {"error", result.status().message()}};
+          (void)p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); });
+          throw Error(result.status());
+        }
+        ev.record_count = result->accepted;
+        ev.detail = {{"batch_id", result->batch_id},
+                     {"file", result->file},
+                     {"read", result->read},
+                     {"quarantined", result->quarantined}};
+        ThrowIfError(p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); }));
+        auto j = ingest::ToJson(*result);
+        j["id"] = result->batch_id;
+        Response res = Response::Json(j, 201);
+        res.headers.emplace_back("Location", fmt::format("/api/v1/batches/{}", result->batch_id));
+        return res;
+      }};
   upload.spooled_body = true;
   router.Add(std::move(upload));
 
@@ -108,10 +96,10 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
         "server that runs it); the final figures once it has finished",
         "ingest"},
        [&p](Call& call) {
-         int64_t id = PathId(call, "id");
+         int64_t id = api::PathId(call, "id");
          ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
          auto batch = ValueOrThrow(ing.GetBatch(id));
-         RequireReader(call, DepartmentOf(p, batch["resource"].get<std::string>()));
+         api::RequireReader(call, DepartmentOf(p, batch["resource"].get<std::string>()));
          if (auto running = ingest::FindRunningBatch(id))
            return Response::Json(ingest::ProgressJson(id, "running", running->progress));
          // Finished, or running in another process (its counts are committed per transaction).
@@ -130,7 +118,7 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
               {"List a resource's batches, newest first", "ingest"},
               [&p](Call& call) {
                 const std::string& code = call.request.Param("code");
-                RequireReader(call, DepartmentOf(p, code));
+                api::RequireReader(call, DepartmentOf(p, code));
                 ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
                 return Response::Json(ValueOrThrow(ing.ListBatches(code)));
               }});
@@ -142,8 +130,8 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
               {"One batch: file, SM3, counts, reasons, timings", "ingest"},
               [&p](Call& call) {
                 ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
-                auto j = ValueOrThrow(ing.GetBatch(PathId(call, "id")));
-                RequireReader(call, DepartmentOf(p, j["resource"].get<std::string>()));
+                auto j = ValueOrThrow(ing.GetBatch(api::PathId(call, "id")));
+                api::RequireReader(call, DepartmentOf(p, j["resource"].get<std::string>()));
                 return Response::Json(j);
               }});
 
@@ -156,9 +144,9 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
                {{"page", "page number (from 1)"}, {"page_size", "rows per page (1-1000)"}}},
               [&p](Call& call) {
                 ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
-                int64_t id = PathId(call, "id");
+                int64_t id = api::PathId(call, "id");
                 auto batch = ValueOrThrow(ing.GetBatch(id));
-                RequireReader(call, DepartmentOf(p, batch["resource"].get<std::string>()));
+                api::RequireReader(call, DepartmentOf(p, batch["resource"].get<std::string>()));
                 int64_t page = 1, page_size = 100;
                 api::PageParams(call, &page, &page_size);
                 return Response::Json(ValueOrThrow(ing.Quarantine(id, page, page_size)));

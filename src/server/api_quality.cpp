@@ -23,23 +23,6 @@ std::string DepartmentOfResource(platform::Platform& p, const std::string& code)
   return ValueOrThrow(p.catalogue().GetResource(code)).department;
 }
 
-bool SeesEveryDepartment(const Call& call) {
-  return call.principal && (call.principal->role == Role::kPlatformAdmin ||
-                            call.principal->role == Role::kSecurityAuditor);
-}
-
-void RequireReader(const Call& call, const std::string& department) {
-  if (SeesEveryDepartment(call)) return;
-  api::RequireDepartment(call, department);
-}
-
-int64_t PathId(const Call& call, const char* name) {
-  int64_t id;
-  if (!ParseInt64(call.request.Param(name), &id) || id <= 0)
-    throw Error(Status::InvalidArgument(std::string(name) + " must be a positive integer"));
-  return id;
-}
-
 std::string QueryText(const Call& call, const char* name) {
   auto* v = call.request.Query(name);
   return v ? *v : std::string();
@@ -75,7 +58,7 @@ void AddTicketTransition(Router& router, platform::Platform& p, const char* verb
               std::move(roles),
               {summary, "quality", {}, true, "optional {\"note\": \"...\"}"},
               [&p, action, verb](Call& call) {
-                const int64_t id = PathId(call, "id");
+                const int64_t id = api::PathId(call, "id");
                 auto ticket = ValueOrThrow(p.quality().GetTicket(id));
                 const std::string department = ticket["department"].get<std::string>();
                 api::RequireDepartment(call, department);
@@ -109,7 +92,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                {{"limit", "batches in the trend (1-500, default 50)"}}},
               [&p](Call& call) {
                 const std::string& code = call.request.Param("code");
-                RequireReader(call, DepartmentOfResource(p, code));
+                api::RequireReader(call, DepartmentOfResource(p, code));
                 int64_t limit = 50;
                 if (auto* l = call.request.Query("limit"))
                   if (!ParseInt64(*l, &limit) || limit < 1 || limit > 500)
@@ -131,7 +114,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                {{"batch", "profile only the rows this batch wrote (default: the whole resource)"}}},
               [&p](Call& call) {
                 const std::string& code = call.request.Param("code");
-                RequireReader(call, DepartmentOfResource(p, code));
+                api::RequireReader(call, DepartmentOfResource(p, code));
                 int64_t batch = 0;
                 if (auto* b = call.request.Query("batch"))
                   if (!ParseInt64(*b, &batch) || batch < 0)
@@ -153,8 +136,8 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
               kReaders,
               {"A batch's scores on the GB/T 36344 dimensions", "quality"},
               [&p](Call& call) {
-                const int64_t id = PathId(call, "id");
-                RequireReader(call, DepartmentOfResource(p, BatchResource(p, id)));
+                const int64_t id = api::PathId(call, "id");
+                api::RequireReader(call, DepartmentOfResource(p, BatchResource(p, id)));
                 auto s = quality::ToJson(ValueOrThrow(p.quality().BatchScores(id)));
                 s["batch_id"] = id;
                 return Response::Json(s);
@@ -166,8 +149,8 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
               kReaders,
               {"The batch's OpenLineage RunEvents (START, then COMPLETE or FAIL)", "quality"},
               [&p](Call& call) {
-                const int64_t id = PathId(call, "id");
-                RequireReader(call, DepartmentOfResource(p, BatchResource(p, id)));
+                const int64_t id = api::PathId(call, "id");
+                api::RequireReader(call, DepartmentOfResource(p, BatchResource(p, id)));
                 return Response::Json(ValueOrThrow(p.quality().LineageEvents(id)));
               }});
 
@@ -180,7 +163,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                "quality"},
               [&p](Call& call) {
                 std::string department;
-                if (!SeesEveryDepartment(call)) department = call.principal->department;
+                if (!api::SeesEveryDepartment(call)) department = call.principal->department;
                 return Response::Json(ValueOrThrow(p.quality().DepartmentScores(department)));
               }});
 
@@ -242,7 +225,7 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
                 q.department = QueryText(call, "department");
                 q.resource = QueryText(call, "resource");
                 q.status = QueryText(call, "status");
-                if (!SeesEveryDepartment(call)) {
+                if (!api::SeesEveryDepartment(call)) {
                   if (!q.department.empty() && q.department != call.principal->department)
                     api::RequireDepartment(call, q.department);
                   q.department = call.principal->department;
@@ -257,8 +240,8 @@ void RegisterQualityRoutes(Router& router, platform::Platform& p) {
               kReaders,
               {"One ticket with its history of transitions", "quality"},
               [&p](Call& call) {
-                auto t = ValueOrThrow(p.quality().GetTicket(PathId(call, "id")));
-                RequireReader(call, t["department"].get<std::string>());
+                auto t = ValueOrThrow(p.quality().GetTicket(api::PathId(call, "id")));
+                api::RequireReader(call, t["department"].get<std::string>());
                 return Response::Json(t);
               }});
 

@@ -16,13 +16,6 @@ sharing::Actor ActorOf(const Call& call) {
   return {*call.principal, call.request.client};
 }
 
-int64_t IdParam(const Call& call, const char* name) {
-  int64_t id = 0;
-  if (!ParseInt64(call.request.Param(name), &id) || id < 1)
-    throw Error(Status::InvalidArgument(std::string(name) + " must be a positive whole number"));
-  return id;
-}
-
 std::string QueryOr(const Call& call, const char* name, std::string fallback) {
   const std::string* v = call.request.Query(name);
   return v ? *v : fallback;
@@ -101,8 +94,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               kSharingUsers,
               {"One application (its consumer's or provider's)", "sharing"},
               [&p](Call& call) {
-                return Response::Json(sharing::ToJson(
-                    ValueOrThrow(p.sharing().GetApplication(ActorOf(call), IdParam(call, "id")))));
+                return Response::Json(sharing::ToJson(ValueOrThrow(
+                    p.sharing().GetApplication(ActorOf(call), api::PathId(call, "id")))));
               }});
   router.Add({"POST",
               "/api/v1/sharing/applications/{id}/approve",
@@ -118,7 +111,7 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                 nlohmann::json conditions =
                     call.request.body.empty() ? nlohmann::json::object() : api::BodyJson(call);
                 return Response::Json(sharing::ToJson(ValueOrThrow(
-                    p.sharing().Approve(ActorOf(call), IdParam(call, "id"), conditions))));
+                    p.sharing().Approve(ActorOf(call), api::PathId(call, "id"), conditions))));
               }});
   router.Add({"POST",
               "/api/v1/sharing/applications/{id}/reject",
@@ -130,8 +123,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                 JsonReader r(body, "");
                 std::string reason = r.String("reason", true);
                 ThrowIfError(r.Finish());
-                return Response::Json(sharing::ToJson(
-                    ValueOrThrow(p.sharing().Reject(ActorOf(call), IdParam(call, "id"), reason))));
+                return Response::Json(sharing::ToJson(ValueOrThrow(
+                    p.sharing().Reject(ActorOf(call), api::PathId(call, "id"), reason))));
               }});
   // ---- Grants ----
   router.Add({"GET",
@@ -165,8 +158,8 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                   reason = r.String("reason", false);
                   ThrowIfError(r.Finish());
                 }
-                return Response::Json(sharing::ToJson(
-                    ValueOrThrow(p.sharing().Revoke(ActorOf(call), IdParam(call, "id"), reason))));
+                return Response::Json(sharing::ToJson(ValueOrThrow(
+                    p.sharing().Revoke(ActorOf(call), api::PathId(call, "id"), reason))));
               }});
   router.Add({"POST",
               "/api/v1/sharing/grants/expire",

@@ -124,21 +124,6 @@ std::string IdNumber(int i) {
   return first17 + IdCheckChar(first17);
 }
 
-std::string Pct(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 struct Cred {
   std::string id, token, private_key;
 };
@@ -295,7 +280,7 @@ TEST_P(SharingE2E, ConditionalFlowWithMaskingRowFilterAuditAndRevocation) {
   EXPECT_EQ(Data("/api/v1/share/GA_PERSON/records?page_size=3", cred).json()["has_more"], true);
   auto by_id = Data("/api/v1/share/GA_PERSON/records?id_number=" + IdNumber(2), cred).json();
   ASSERT_EQ(by_id["records"].size(), 1u);
-  EXPECT_EQ(Data("/api/v1/share/GA_PERSON/records?township=" + Pct("华舍街道"), cred)
+  EXPECT_EQ(Data("/api/v1/share/GA_PERSON/records?township=" + PercentEncode("华舍街道"), cred)
                 .json()["records"]
                 .size(),
             0u);
@@ -542,18 +527,19 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
       "%27%20OR%201%3D1", std::string(300, 'A'),
       "\xff\xfe",         "GA_PERSON/../share_credentials"};
   for (const auto& s : attacks) {
-    auto key = Data("/api/v1/share/GA_PERSON/records/" + Pct(s), cred);
+    auto key = Data("/api/v1/share/GA_PERSON/records/" + PercentEncode(s), cred);
     EXPECT_TRUE(key.status == 400 || key.status == 404) << s << " " << key.status << key.body;
-    auto res = Data("/api/v1/share/" + Pct(s) + "/records/" + IdNumber(1), cred);
+    auto res = Data("/api/v1/share/" + PercentEncode(s) + "/records/" + IdNumber(1), cred);
     EXPECT_TRUE(res.status == 400 || res.status == 403 || res.status == 404)
         << s << " " << res.status << res.body;
-    auto filter = Data("/api/v1/share/GA_PERSON/records?township=" + Pct(s), cred);
+    auto filter = Data("/api/v1/share/GA_PERSON/records?township=" + PercentEncode(s), cred);
     EXPECT_TRUE(filter.status == 400 || (filter.status == 200 && filter.json()["records"].empty()))
         << s << " " << filter.status << filter.body;
-    auto name = Data("/api/v1/share/GA_PERSON/records?" + Pct(s) + "=1", cred);
+    auto name = Data("/api/v1/share/GA_PERSON/records?" + PercentEncode(s) + "=1", cred);
     EXPECT_EQ(name.status, 400) << s << name.body;
     for (const char* param : {"page", "page_size"}) {
-      auto pg = Data("/api/v1/share/GA_PERSON/records?" + std::string(param) + "=" + Pct(s), cred);
+      auto pg = Data(
+          "/api/v1/share/GA_PERSON/records?" + std::string(param) + "=" + PercentEncode(s), cred);
       EXPECT_EQ(pg.status, 400) << s << pg.body;
     }
     auto exp = c().Send("POST", "/api/v1/share/GA_PERSON/exports",
@@ -575,11 +561,12 @@ TEST_P(SharingE2E, HostileParametersAreRefusedNotExecuted) {
                  "{\"resource\": \"GA_PERSON\", \"purpose\": \"x\", \"fields\": [\"" + raw + "\"]}",
                  tok("mz_user"));
     EXPECT_EQ(app2.status, 400) << s << app2.body;
-    auto app3 = c().Get("/api/v1/sharing/applications?queue=" + Pct(s), tok("mz_user"));
+    auto app3 = c().Get("/api/v1/sharing/applications?queue=" + PercentEncode(s), tok("mz_user"));
     EXPECT_EQ(app3.status, 400) << s;
-    auto app4 = c().Get("/api/v1/sharing/applications?queue=mine&status=" + Pct(s), tok("mz_user"));
+    auto app4 = c().Get("/api/v1/sharing/applications?queue=mine&status=" + PercentEncode(s),
+                        tok("mz_user"));
     EXPECT_EQ(app4.status, 400) << s;
-    auto app5 = c().Post("/api/v1/sharing/applications/" + Pct(s) + "/approve",
+    auto app5 = c().Post("/api/v1/sharing/applications/" + PercentEncode(s) + "/approve",
                          nlohmann::json::object(), tok("ga_steward"));
     EXPECT_TRUE(app5.status == 400 || app5.status == 404) << s << app5.body;
   }
