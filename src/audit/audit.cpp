@@ -247,6 +247,24 @@ std::vector<store::Migration> AuditMigrations() {
        "CREATE TABLE audit_keys ("
        " key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
        " wrapped_private {{blob}} NOT NULL, created_at BIGINT NOT NULL)"},
+      // The search columns move to an index filled in batches (see "Search index" in
+      // audit.hpp); everything logged so far is indexed here.
+      {"audit", 2, "batched search index",
+       "CREATE TABLE audit_index ("
+       " seq BIGINT PRIMARY KEY, actor TEXT NOT NULL, resource TEXT NOT NULL,"
+       " action TEXT NOT NULL);"
+       "INSERT INTO audit_index (seq, actor, resource, action)"
+       " SELECT seq, actor, resource, action FROM audit_events;"
+       "CREATE INDEX audit_index_actor ON audit_index(actor, seq);"
+       "CREATE INDEX audit_index_resource ON audit_index(resource, seq);"
+       "CREATE INDEX audit_index_action ON audit_index(action, seq);"
+       "CREATE TABLE audit_index_state ("
+       " id INTEGER PRIMARY KEY CHECK (id = 1), indexed_upto BIGINT NOT NULL);"
+       "INSERT INTO audit_index_state (id, indexed_upto)"
+       " SELECT 1, COALESCE(MAX(seq), 0) FROM audit_events;"
+       "DROP INDEX audit_events_actor;"
+       "DROP INDEX audit_events_resource;"
+       "DROP INDEX audit_events_action"},
   };
 }
 
@@ -274,6 +292,8 @@ AuditLog::AuditLog(store::Store& store, std::string signing_kek, AuditOptions op
   crypto::Wipe(signing_kek);
   if (options_.checkpoint_timer && options_.checkpoint_every_millis > 0)
     timer_ = std::thread([this] { TimerLoop(); });
+  if (options_.index_in_background && options_.index_every_millis > 0)
+    indexer_ = std::thread([this] { IndexLoop(); });
 }
 
 AuditLog::~AuditLog() {
@@ -283,6 +303,7 @@ AuditLog::~AuditLog() {
   }
   timer_cv_.notify_all();
   if (timer_.joinable()) timer_.join();
+  if (indexer_.joinable()) indexer_.join();
   crypto::Wipe(wrap_key_);
 }
 
@@ -300,6 +321,75 @@ void AuditLog::TimerLoop() {
     // A failure here (store down) is retried at the next tick; appends still checkpoint.
     (void)Checkpoint();
     lock.lock();
+  }
+}
+
+void AuditLog::IndexLoop() {
+  std::unique_lock lock(timer_mu_);
+  while (!stopping_) {
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(options_.index_every_millis),
+                       [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    // Catch up in bounded transactions; a failure (store down) is retried at the next tick,
+    // and Search scans whatever is not indexed meanwhile.
+    for (;;) {
+      auto n = IndexPending(options_.index_batch);
+      if (!n.ok() || *n < options_.index_batch) break;
+    }
+    lock.lock();
+  }
+}
+
+Result<int64_t> AuditLog::IndexedUpTo() {
+  auto row = store_.QueryOne("SELECT indexed_upto FROM audit_index_state WHERE id = 1");
+  if (!row.ok()) return row.status().WithContext("audit index state");
+  return row->Int(0);
+}
+
+Result<int64_t> AuditLog::IndexPending(int64_t max_entries) {
+  int64_t indexed = 0;
+  if (max_entries <= 0) return indexed;
+  Status s = store_.Transact(
+      [&](Connection& tx) -> Status {
+        indexed = 0;
+        // The no-op update takes the state row's lock (PostgreSQL) or the write lock (SQLite)
+        // before reading it, so two indexers never cover the same range.
+        YISHU_ASSIGN_OR_RETURN(
+            Row state, tx.QueryOne("UPDATE audit_index_state SET indexed_upto = indexed_upto "
+                                   "WHERE id = 1 RETURNING indexed_upto"));
+        const int64_t from = state.Int(0);
+        // Appends commit in seq order (they serialise on audit_head), so the committed entries
+        // are a prefix of the chain and the newest visible seq bounds the range.
+        YISHU_ASSIGN_OR_RETURN(Row top,
+                               tx.QueryOne("SELECT COALESCE(MAX(seq), 0) FROM audit_events"));
+        const int64_t to = std::min(top.Int(0), from + max_entries);
+        if (to <= from) return Status::Ok();
+        YISHU_ASSIGN_OR_RETURN(indexed,
+                               tx.Exec("INSERT INTO audit_index (seq, actor, resource, action) "
+                                       "SELECT seq, actor, resource, action FROM audit_events "
+                                       "WHERE seq > ? AND seq <= ?",
+                                       {from, to}));
+        return tx.Exec("UPDATE audit_index_state SET indexed_upto = ? WHERE id = 1", {to}).status();
+      },
+      /*write=*/true);
+  if (!s.ok()) return s.WithContext("audit index");
+  return indexed;
+}
+
+Result<int64_t> AuditLog::RebuildIndex() {
+  Status s = store_.Transact(
+      [&](Connection& tx) -> Status {
+        YISHU_RETURN_IF_ERROR(tx.Exec("DELETE FROM audit_index").status());
+        return tx.Exec("UPDATE audit_index_state SET indexed_upto = 0 WHERE id = 1").status();
+      },
+      /*write=*/true);
+  if (!s.ok()) return s.WithContext("audit index rebuild");
+  int64_t total = 0;
+  for (;;) {
+    YISHU_ASSIGN_OR_RETURN(int64_t n, IndexPending(options_.index_batch));
+    total += n;
+    if (n == 0) return total;
   }
 }
 
@@ -492,12 +582,50 @@ Result<std::string> AuditLog::PublicKeyPem() {
 
 // ---- search -------------------------------------------------------------------------------
 
-Result<std::vector<StoredEvent>> AuditLog::Search(const AuditQuery& q) {
-  std::string sql = fmt::format("SELECT {} FROM audit_events WHERE 1 = 1", kEntryColumns);
-  store::Params params;
+namespace {
+
+StoredEvent StoredEventOfRow(const Row& r) {
+  StoredEvent se;
+  se.seq = r.Int(0);
+  AuditEvent& e = se.event;
+  e.at_millis = r.Int(1);
+  e.actor = r.Text(2);
+  e.role = r.Text(3);
+  e.department = r.Text(4);
+  e.action = r.Text(5);
+  e.resource = r.Text(6);
+  auto fields = nlohmann::json::parse(r[7].AsBytes(), nullptr, /*allow_exceptions=*/false);
+  if (fields.is_array())
+    for (const auto& f : fields)
+      if (f.is_string()) e.fields.push_back(f.get<std::string>());
+  e.record_count = r.Int(8);
+  e.purpose = r.Text(9);
+  e.client = r.Text(10);
+  e.result = r.Text(11);
+  const std::string& detail = r[12].AsBytes();
+  if (!detail.empty()) e.detail = nlohmann::json::parse(detail, nullptr, false);
+  se.hash_hex = Hex(r[13].AsBytes());
+  return se;
+}
+
+// kEntryColumns qualified with the alias `e` (the index query joins two tables).
+const std::string& EntryColumnsOfE() {
+  static const std::string cols = [] {
+    std::string out;
+    for (std::string_view c : Split(kEntryColumns, ',')) {
+      if (!out.empty()) out += ", ";
+      out += "e." + std::string(Trim(c));
+    }
+    return out;
+  }();
+  return cols;
+}
+
+// The query's conditions on audit_events (alias e), appended as " AND ...".
+void AppendFilters(const AuditQuery& q, std::string& sql, store::Params& params) {
   auto eq = [&](const char* column, const std::string& value) {
     if (value.empty()) return;
-    sql += fmt::format(" AND {} = ?", column);
+    sql += fmt::format(" AND e.{} = ?", column);
     params.push_back(value);
   };
   eq("actor", q.actor);
@@ -506,47 +634,81 @@ Result<std::vector<StoredEvent>> AuditLog::Search(const AuditQuery& q) {
   eq("result", q.result);
   eq("department", q.department);
   if (q.from_millis) {
-    sql += " AND at_millis >= ?";
+    sql += " AND e.at_millis >= ?";
     params.push_back(*q.from_millis);
   }
   if (q.to_millis) {
-    sql += " AND at_millis < ?";
+    sql += " AND e.at_millis < ?";
     params.push_back(*q.to_millis);
   }
   if (q.after_seq) {
-    sql += " AND seq < ?";
+    sql += " AND e.seq < ?";
     params.push_back(*q.after_seq);
   }
-  sql += " ORDER BY seq DESC LIMIT ? OFFSET ?";
-  params.push_back(std::clamp<int64_t>(q.limit, 1, 1000));
-  params.push_back(std::max<int64_t>(q.offset, 0));
+}
 
+}  // namespace
+
+Result<std::vector<StoredEvent>> AuditLog::Search(const AuditQuery& q) {
+  const int64_t limit = std::clamp<int64_t>(q.limit, 1, 1000);
+  const int64_t offset = std::max<int64_t>(q.offset, 0);
   std::vector<StoredEvent> out;
   auto lease = store_.Acquire();
-  Status s = lease->QueryEach(sql, params, [&](const Row& r) {
-    StoredEvent se;
-    se.seq = r.Int(0);
-    AuditEvent& e = se.event;
-    e.at_millis = r.Int(1);
-    e.actor = r.Text(2);
-    e.role = r.Text(3);
-    e.department = r.Text(4);
-    e.action = r.Text(5);
-    e.resource = r.Text(6);
-    auto fields = nlohmann::json::parse(r[7].AsBytes(), nullptr, /*allow_exceptions=*/false);
-    if (fields.is_array())
-      for (const auto& f : fields)
-        if (f.is_string()) e.fields.push_back(f.get<std::string>());
-    e.record_count = r.Int(8);
-    e.purpose = r.Text(9);
-    e.client = r.Text(10);
-    e.result = r.Text(11);
-    const std::string& detail = r[12].AsBytes();
-    if (!detail.empty()) e.detail = nlohmann::json::parse(detail, nullptr, false);
-    se.hash_hex = Hex(r[13].AsBytes());
-    out.push_back(std::move(se));
-    return true;
-  });
+  auto run = [&](const std::string& sql, const store::Params& params) {
+    return lease->QueryEach(sql, params, [&](const Row& r) {
+      out.push_back(StoredEventOfRow(r));
+      return true;
+    });
+  };
+  std::string sql;
+  store::Params params;
+  // The indexed column that drives the query, when the filter names one.
+  const char* key_column = !q.actor.empty()      ? "actor"
+                           : !q.resource.empty() ? "resource"
+                           : !q.action.empty()   ? "action"
+                                                 : nullptr;
+  if (!key_column) {
+    sql = fmt::format("SELECT {} FROM audit_events e WHERE 1 = 1", EntryColumnsOfE());
+    AppendFilters(q, sql, params);
+    sql += " ORDER BY e.seq DESC LIMIT ? OFFSET ?";
+    params.push_back(limit);
+    params.push_back(offset);
+    Status s = run(sql, params);
+    if (!s.ok()) return s.WithContext("audit search");
+    return out;
+  }
+  auto state = lease->QueryOne("SELECT indexed_upto FROM audit_index_state WHERE id = 1");
+  if (!state.ok()) return state.status().WithContext("audit search");
+  const int64_t upto = state->Int(0);
+
+  // 1. The entries not indexed yet: the newest, so they come first in the order. Should the
+  //    indexer move on between the two queries, its newly indexed entries are still found here
+  //    and excluded below by `upto`.
+  sql = fmt::format("SELECT {} FROM audit_events e WHERE e.seq > ?", EntryColumnsOfE());
+  params = {upto};
+  AppendFilters(q, sql, params);
+  sql += " ORDER BY e.seq DESC LIMIT ?";
+  params.push_back(offset + limit);
+  Status s = run(sql, params);
+  if (!s.ok()) return s.WithContext("audit search");
+  const int64_t tail = static_cast<int64_t>(out.size());
+  out.erase(out.begin(), out.begin() + std::min(tail, offset));
+  if (static_cast<int64_t>(out.size()) >= limit) return out;
+
+  // 2. The indexed entries, walking the key's index newest first.
+  int64_t bound = upto;
+  if (q.after_seq) bound = std::min(bound, *q.after_seq - 1);
+  sql = fmt::format(
+      "SELECT {} FROM audit_index i JOIN audit_events e ON e.seq = i.seq "
+      "WHERE i.{} = ? AND i.seq <= ?",
+      EntryColumnsOfE(), key_column);
+  const std::string& key = !q.actor.empty() ? q.actor : !q.resource.empty() ? q.resource : q.action;
+  params = {key, bound};
+  AppendFilters(q, sql, params);
+  sql += " ORDER BY i.seq DESC LIMIT ? OFFSET ?";
+  params.push_back(limit - static_cast<int64_t>(out.size()));
+  params.push_back(std::max<int64_t>(offset - tail, 0));
+  s = run(sql, params);
   if (!s.ok()) return s.WithContext("audit search");
   return out;
 }

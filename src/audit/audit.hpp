@@ -57,6 +57,15 @@
 // the audit event last, just before committing. Appends and Verify may run concurrently (Verify
 // checks the head as of its start).
 //
+// Search index. The append path writes audit_events only, whose rows arrive in seq order and so
+// fill pages one after another: a commit writes few pages. Indexes by actor, resource and
+// action would each take a random page per event (measured: 2.6x fewer durable appends), so
+// those columns are indexed in `audit_index` instead, by IndexPending() in large batches after
+// the fact (a background thread when index_in_background). Search stays complete meanwhile:
+// entries above `audit_index_state.indexed_upto` are scanned directly (a short range of the
+// primary key). The index is derived data: Verify does not rely on it, and RebuildIndex
+// recreates it from the log.
+//
 // Thread-safety: AuditLog and BatchAppender are thread-safe.
 #pragma once
 
@@ -131,6 +140,11 @@ struct AuditOptions {
   // Also run a thread that signs the head every checkpoint_every_millis when it has moved, so
   // the tail of a quiet log does not stay unsigned until the next append.
   bool checkpoint_timer = false;
+  // Run a thread that moves new entries into the search index (see "Search index" above)
+  // every index_every_millis, at most index_batch entries per transaction.
+  bool index_in_background = false;
+  int64_t index_every_millis = 1000;
+  int64_t index_batch = 200000;
   // Clock for at_millis and checkpoint times (tests move it); nullptr = system clock.
   const Clock* clock = nullptr;
   // Threads reading and hashing during Verify (0 = hardware concurrency, at most 8). Each holds
@@ -202,8 +216,18 @@ class AuditLog {
   Status Verify(VerifyReport* report = nullptr);
   Status Verify(const VerifyOptions& options, VerifyReport* report = nullptr);
 
-  // By actor, resource, action, department, result, time range; newest first; paged.
+  // By actor, resource, action, department, result, time range; newest first; paged. Complete
+  // whether or not the newest entries are indexed yet.
   Result<std::vector<StoredEvent>> Search(const AuditQuery& q);
+
+  // Indexes up to `max_entries` entries not yet in the search index, in one write
+  // transaction; returns how many it indexed (0 when up to date).
+  Result<int64_t> IndexPending(int64_t max_entries);
+  // The last seq the search index covers.
+  Result<int64_t> IndexedUpTo();
+  // Drops and recreates the search index from audit_events (after tampering with the index,
+  // or to check it): returns the number of entries indexed.
+  Result<int64_t> RebuildIndex();
 
   // The current signing public key (04||X||Y hex), creating the key pair if there is none.
   Result<std::string> PublicKeyHex();
@@ -224,6 +248,7 @@ class AuditLog {
   Result<std::shared_ptr<const Key>> SigningKey(store::Connection& tx);
   int64_t Now() const;
   void TimerLoop();
+  void IndexLoop();
 
   store::Store& store_;
   std::string wrap_key_;  // 16-byte SM4 key derived from the KEK; wiped in the destructor
@@ -234,6 +259,7 @@ class AuditLog {
   std::condition_variable timer_cv_;
   bool stopping_ = false;
   std::thread timer_;
+  std::thread indexer_;
 };
 
 // Group commit: collects events from many threads and appends them in one transaction per

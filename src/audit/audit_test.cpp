@@ -543,20 +543,85 @@ TEST_P(AuditTest, SearchByEachFilter) {
     return out;
   };
   using V = std::vector<int64_t>;
-  EXPECT_EQ(seqs({.actor = "alice"}), (V{5, 3, 1}));  // newest first
-  EXPECT_EQ(seqs({.resource = "R1"}), (V{6, 3, 1}));
-  EXPECT_EQ(seqs({.action = "read"}), (V{5, 2, 1}));
-  EXPECT_EQ(seqs({.result = "denied"}), (V{4, 3}));
-  EXPECT_EQ(seqs({.department = "D2"}), (V{6, 2}));
-  EXPECT_EQ(seqs({.from_millis = 1'003'000, .to_millis = 1'005'000}), (V{4, 3}));
-  EXPECT_EQ(seqs({.actor = "alice", .resource = "R2", .action = "read"}), (V{5}));
-  EXPECT_EQ(seqs({}), (V{6, 5, 4, 3, 2, 1}));
-  // Paging: limit/offset, and keyset with after_seq.
-  EXPECT_EQ(seqs({.limit = 2}), (V{6, 5}));
-  EXPECT_EQ(seqs({.limit = 2, .offset = 2}), (V{4, 3}));
-  EXPECT_EQ(seqs({.after_seq = 4, .limit = 2}), (V{3, 2}));
-  EXPECT_EQ(seqs({.actor = "alice", .after_seq = 3}), (V{1}));
-  EXPECT_TRUE(seqs({.actor = "nobody"}).empty());
+  // The same answers whether nothing, part or all of the log is in the search index.
+  for (int64_t indexed : {0, 3, 6}) {
+    SCOPED_TRACE("indexed up to " + std::to_string(indexed));
+    auto upto = log_->IndexedUpTo();
+    ASSERT_TRUE(upto.ok());
+    auto n = log_->IndexPending(indexed - *upto);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(*log_->IndexedUpTo(), indexed);
+    EXPECT_EQ(seqs({.actor = "alice"}), (V{5, 3, 1}));  // newest first
+    EXPECT_EQ(seqs({.resource = "R1"}), (V{6, 3, 1}));
+    EXPECT_EQ(seqs({.action = "read"}), (V{5, 2, 1}));
+    EXPECT_EQ(seqs({.result = "denied"}), (V{4, 3}));
+    EXPECT_EQ(seqs({.department = "D2"}), (V{6, 2}));
+    EXPECT_EQ(seqs({.from_millis = 1'003'000, .to_millis = 1'005'000}), (V{4, 3}));
+    EXPECT_EQ(seqs({.actor = "alice", .resource = "R2", .action = "read"}), (V{5}));
+    EXPECT_EQ(seqs({}), (V{6, 5, 4, 3, 2, 1}));
+    // Paging: limit/offset, and keyset with after_seq, across the indexed boundary.
+    EXPECT_EQ(seqs({.limit = 2}), (V{6, 5}));
+    EXPECT_EQ(seqs({.limit = 2, .offset = 2}), (V{4, 3}));
+    EXPECT_EQ(seqs({.after_seq = 4, .limit = 2}), (V{3, 2}));
+    EXPECT_EQ(seqs({.actor = "alice", .after_seq = 3}), (V{1}));
+    EXPECT_EQ(seqs({.actor = "alice", .limit = 1, .offset = 1}), (V{3}));
+    EXPECT_EQ(seqs({.actor = "alice", .limit = 2, .offset = 1}), (V{3, 1}));
+    EXPECT_EQ(seqs({.resource = "R1", .limit = 1, .offset = 2}), (V{1}));
+    EXPECT_EQ(seqs({.action = "read", .after_seq = 5, .limit = 1}), (V{2}));
+    EXPECT_TRUE(seqs({.actor = "nobody"}).empty());
+    EXPECT_TRUE(seqs({.actor = "alice", .offset = 3}).empty());
+  }
+  EXPECT_EQ(*log_->IndexPending(100), 0);  // up to date: nothing twice
+}
+
+TEST_P(AuditTest, SearchIndexIsRebuiltAndFilledInTheBackground) {
+  AppendN(9);
+  ASSERT_EQ(*log_->IndexPending(100), 9);
+  // The index is derived data: damaged, it is rebuilt from the log.
+  Exec("DELETE FROM audit_index WHERE actor = 'alice'");
+  EXPECT_TRUE(log_->Search({.actor = "alice"})->empty());
+  EXPECT_EQ(*log_->RebuildIndex(), 9);
+  EXPECT_EQ(log_->Search({.actor = "alice"})->size(), 4u);
+  EXPECT_TRUE(log_->Verify().ok());
+
+  AuditOptions o = options_;
+  o.index_in_background = true;
+  o.index_every_millis = 10;
+  o.index_batch = 2;  // several batches per tick
+  AuditLog background(*store_, kek_, o);
+  AppendN(7);
+  for (int i = 0; i < 500 && *background.IndexedUpTo() < 16; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(*background.IndexedUpTo(), 16);
+  EXPECT_EQ(store_->QueryOne("SELECT COUNT(*) FROM audit_index")->Int(0), 16);
+}
+
+// A log written before the search index existed (schema version 1) is indexed by the upgrade.
+TEST_P(AuditTest, UpgradeIndexesTheExistingLog) {
+  auto fresh = store::Store::Open({store::testing::FreshUrl(GetParam()), 4});
+  ASSERT_TRUE(fresh.ok());
+  auto& st = **fresh;
+  auto all = AuditMigrations();
+  ASSERT_TRUE(store::ApplyMigrations(st, {all.front()}).ok());
+  for (int i = 0; i < 5; ++i) {
+    AuditEvent e = Event(i % 2 ? "alice" : "bob", "read");
+    e.at_millis = 1'000'000 + i;
+    // Version 1's append: the same row, written by the code of that time.
+    ASSERT_TRUE(st.Exec("INSERT INTO audit_events (seq, at_millis, actor, role, department, "
+                        "action, resource, fields, record_count, purpose, client, result, "
+                        "detail, hash) VALUES (?, ?, ?, '', '', 'read', '', '[]', 0, '', '', "
+                        "'ok', '', ?)",
+                        {int64_t{i + 1}, e.at_millis, e.actor, Blob{std::string(32, 'h')}})
+                    .ok());
+  }
+  ASSERT_TRUE(store::ApplyMigrations(st, all).ok());
+  AuditLog upgraded(st, kek_, options_);
+  EXPECT_EQ(*upgraded.IndexedUpTo(), 5);
+  auto r = upgraded.Search({.actor = "alice"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].seq, 4);
+  EXPECT_EQ(*upgraded.IndexPending(10), 0);
 }
 
 TEST_P(AuditTest, RolledBackActionRollsBackItsEvent) {

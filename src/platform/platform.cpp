@@ -71,6 +71,7 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::filesystem::path& da
   io.argon2_t_cost = static_cast<uint32_t>(p->config_.argon2_iterations);
   p->identity_ = std::make_unique<identity::Identity>(*p->store_, io);
   audit::AuditOptions ao;
+  ao.index_in_background = true;
   ao.checkpoint_every_entries = p->config_.audit_checkpoint_every;
   ao.checkpoint_every_millis = p->config_.audit_checkpoint_seconds * 1000;
   p->audit_ = std::make_unique<audit::AuditLog>(*p->store_,
