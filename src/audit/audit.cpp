@@ -18,6 +18,7 @@ namespace {
 using store::Blob;
 using store::Connection;
 using store::Row;
+using store::RowView;
 
 constexpr size_t kHashSize = crypto::kSm3DigestSize;
 constexpr size_t kMaxProblemsKept = 100;
@@ -95,6 +96,14 @@ std::string ChainHash(std::string_view prev, std::string_view encoding) {
   return hasher.Update(prev).Update(encoding).Final();
 }
 
+// ChainHash(prev, encoding) == stored, without allocating (the verification loop).
+bool ChainHashMatches(std::string_view prev, std::string_view encoding, std::string_view stored) {
+  thread_local crypto::Sm3Hasher hasher;
+  char digest[kHashSize];
+  hasher.Update(prev).Update(encoding).FinalTo(digest);
+  return stored.size() == kHashSize && std::memcmp(digest, stored.data(), kHashSize) == 0;
+}
+
 // Valid UTF-8 without NUL, as PostgreSQL TEXT demands (see audit.hpp).
 std::string CleanText(std::string_view s) {
   if (IsValidUtf8(s)) return std::string(s);
@@ -159,10 +168,9 @@ const std::string& InsertSql(int64_t rows) {
   return kSql[rows];
 }
 
-EntryView ViewOfRow(const Row& r) {
-  return {r.Int(0),        r.Int(1),        r[2].AsBytes(), r[3].AsBytes(), r[4].AsBytes(),
-          r[5].AsBytes(),  r[6].AsBytes(),  r[7].AsBytes(), r.Int(8),       r[9].AsBytes(),
-          r[10].AsBytes(), r[11].AsBytes(), r[12].AsBytes()};
+EntryView ViewOfRow(const RowView& r) {
+  return {r.Int(0),   r.Int(1), r.Bytes(2), r.Bytes(3),  r.Bytes(4),  r.Bytes(5), r.Bytes(6),
+          r.Bytes(7), r.Int(8), r.Bytes(9), r.Bytes(10), r.Bytes(11), r.Bytes(12)};
 }
 
 std::string Hex(std::string_view bytes) {
@@ -850,11 +858,11 @@ Status AuditLog::Verify(const VerifyOptions& vo, VerifyReport* report) {
       if (have_prev) prev = GenesisHash();
       int64_t expected = a;
       auto it = std::lower_bound(interest.begin(), interest.end(), a);
-      Status s = lease->QueryEach(sql, {std::max<int64_t>(a - 1, 1), b}, [&](const Row& r) {
+      Status s = lease->QueryEachView(sql, {std::max<int64_t>(a - 1, 1), b}, [&](const RowView& r) {
         const int64_t seq = r.Int(0);
-        const std::string& stored = r[13].AsBytes();
+        const std::string_view stored = r.Bytes(13);
         if (seq < a) {  // the entry before the chunk: only its hash, to check the first link
-          prev = stored;
+          prev.assign(stored);
           have_prev = true;
           return true;
         }
@@ -866,7 +874,7 @@ Status AuditLog::Verify(const VerifyOptions& vo, VerifyReport* report) {
         }
         if (have_prev) {
           Encode(ViewOfRow(r), &encoding);
-          if (ChainHash(prev, encoding) != stored) {
+          if (!ChainHashMatches(prev, encoding, stored)) {
             sink.Add(seq, "altered",
                      seq == 1 ? fmt::format("entry 1: contents do not match its chain hash "
                                             "(altered, reordered or replaced)")
@@ -878,8 +886,8 @@ Status AuditLog::Verify(const VerifyOptions& vo, VerifyReport* report) {
         }
         ++local_checked;
         while (it != interest.end() && *it < seq) ++it;
-        if (it != interest.end() && *it == seq) found.emplace_back(seq, stored);
-        prev = stored;
+        if (it != interest.end() && *it == seq) found.emplace_back(seq, std::string(stored));
+        prev.assign(stored);
         have_prev = true;
         expected = seq + 1;
         return true;

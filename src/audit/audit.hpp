@@ -143,7 +143,7 @@ struct AuditOptions {
   // Run a thread that moves new entries into the search index (see "Search index" above)
   // every index_every_millis, at most index_batch entries per transaction.
   bool index_in_background = false;
-  int64_t index_every_millis = 1000;
+  int64_t index_every_millis = 2000;
   int64_t index_batch = 200000;
   // Clock for at_millis and checkpoint times (tests move it); nullptr = system clock.
   const Clock* clock = nullptr;

@@ -2,6 +2,8 @@
 
 #include <gcrypt.h>
 
+#include <cstring>
+
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -62,6 +64,12 @@ std::string Sm3Hasher::Final() {
   std::string out = ReadDigest(hd_);
   gcry_md_reset(hd_);
   return out;
+}
+
+void Sm3Hasher::FinalTo(char* out) {
+  assert(hd_ && "use of a moved-from Sm3Hasher");
+  std::memcpy(out, gcry_md_read(hd_, GCRY_MD_SM3), kSm3DigestSize);
+  gcry_md_reset(hd_);
 }
 
 std::string HmacSm3(std::string_view key, std::string_view data) {

@@ -37,6 +37,8 @@ class Sm3Hasher {
 
   Sm3Hasher& Update(std::string_view data);
   std::string Final();
+  // The same without allocating: the digest goes to `out` (kSm3DigestSize bytes).
+  void FinalTo(char* out);
 
  private:
   gcry_md_handle* hd_ = nullptr;

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "store/pool.hpp"
@@ -89,6 +90,31 @@ class SqliteConnection final : public Connection {
     return Status::Ok();
   }
 
+  Status QueryEachView(std::string_view sql, const Params& params,
+                       const std::function<bool(const RowView&)>& on_row) override {
+    static auto& hist = StoreHistogram("sqlite", "query");
+    ScopedStoreTimer timer(hist);
+    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    const StatementRow row(stmt);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      bool more = true;
+      try {
+        more = on_row(row);
+      } catch (...) {
+        sqlite3_reset(stmt);
+        throw;
+      }
+      if (!more) {
+        rc = SQLITE_DONE;
+        break;
+      }
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "query");
+    return Status::Ok();
+  }
+
   Status ExecScript(std::string_view sql) override {
     char* err = nullptr;
     std::string copy(sql);
@@ -158,6 +184,32 @@ class SqliteConnection final : public Connection {
     return stmt;
   }
 
+  // The current row of a stepped statement, read in place.
+  class StatementRow final : public RowView {
+   public:
+    explicit StatementRow(sqlite3_stmt* stmt) : stmt_(stmt), size_(sqlite3_column_count(stmt)) {}
+    size_t size() const override { return size_; }
+    bool IsNull(size_t i) const override {
+      return sqlite3_column_type(stmt_, Column(i)) == SQLITE_NULL;
+    }
+    int64_t Int(size_t i) const override { return sqlite3_column_int64(stmt_, Column(i)); }
+    std::string_view Bytes(size_t i) const override {
+      // blob first, then bytes: the documented order that converts no value twice.
+      const void* p = sqlite3_column_blob(stmt_, Column(i));
+      const int n = sqlite3_column_bytes(stmt_, Column(i));
+      return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
+               : std::string_view();
+    }
+
+   private:
+    int Column(size_t i) const {
+      if (i >= size_) throw std::out_of_range("column " + std::to_string(i));
+      return static_cast<int>(i);
+    }
+    sqlite3_stmt* stmt_;
+    size_t size_;
+  };
+
   static Value ColumnValue(sqlite3_stmt* stmt, int i) {
     switch (sqlite3_column_type(stmt, i)) {
       case SQLITE_INTEGER:
@@ -202,7 +254,7 @@ class SqliteStore final : public Store {
     auto conn = std::make_unique<SqliteConnection>(db);
     Status s = conn->ExecScript(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
+        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=4294967296;");
     if (!s.ok()) return s.WithContext("configuring " + path_);
     return std::unique_ptr<Connection>(std::move(conn));
   }

@@ -60,6 +60,29 @@ const Value& Row::operator[](std::string_view name) const {
   throw std::out_of_range("no column named " + std::string(name));
 }
 
+namespace {
+
+class RowViewOfRow final : public RowView {
+ public:
+  explicit RowViewOfRow(const Row& row) : row_(row) {}
+  size_t size() const override { return row_.size(); }
+  bool IsNull(size_t i) const override { return row_.IsNull(i); }
+  int64_t Int(size_t i) const override { return row_.Int(i); }
+  std::string_view Bytes(size_t i) const override {
+    return row_.IsNull(i) ? std::string_view() : std::string_view(row_[i].AsBytes());
+  }
+
+ private:
+  const Row& row_;
+};
+
+}  // namespace
+
+Status Connection::QueryEachView(std::string_view sql, const Params& params,
+                                 const std::function<bool(const RowView&)>& on_row) {
+  return QueryEach(sql, params, [&](const Row& row) { return on_row(RowViewOfRow(row)); });
+}
+
 Result<Row> Connection::QueryOne(std::string_view sql, const Params& params) {
   YISHU_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
   if (rows.empty()) return Status::NotFound("no row");

@@ -31,6 +31,19 @@ struct StoreOptions {
   int pool_size = 8;
 };
 
+// One row of Connection::QueryEachView: values read in place from the driver's buffers, valid
+// only during the callback. For bulk scans where copying every value into a Row would cost more
+// than the work done on it (audit verification reads millions of rows).
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  virtual size_t size() const = 0;
+  virtual bool IsNull(size_t i) const = 0;
+  virtual int64_t Int(size_t i) const = 0;
+  // The bytes of a text or blob value ("" for NULL).
+  virtual std::string_view Bytes(size_t i) const = 0;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -42,6 +55,9 @@ class Connection {
   // Streams rows to `on_row` without materialising the result; stop early by returning false.
   virtual Status QueryEach(std::string_view sql, const Params& params,
                            const std::function<bool(const Row&)>& on_row) = 0;
+  // The same, handing out views instead of copies. The default goes through QueryEach.
+  virtual Status QueryEachView(std::string_view sql, const Params& params,
+                               const std::function<bool(const RowView&)>& on_row);
   // Runs several `;`-separated statements without parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
 

@@ -11,6 +11,16 @@
 namespace yishu::store {
 namespace {
 
+std::string HexOf(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -123,6 +133,31 @@ TEST_P(StoreTest, BatchedWritesAndStreaming) {
       lease->QueryEach("SELECT age FROM people", {}, [&](const Row&) { return ++seen < 3; }).ok());
   EXPECT_EQ(seen, 3);
   EXPECT_EQ(lease->QueryOne("SELECT count(*) FROM people")->Int(0), kRows);
+}
+
+TEST_P(StoreTest, RowViewsReadInPlace) {
+  std::string bytes("\x00\x01\xff\x80zz", 6);
+  ASSERT_TRUE(store_
+                  ->Exec("INSERT INTO people (code, name, age, photo) VALUES (?, ?, ?, ?), "
+                         "(?, NULL, NULL, NULL), (?, ?, ?, NULL)",
+                         {"P1", "王伟", int64_t{42}, Blob{bytes}, "P2", "P3", "李娜", int64_t{7}})
+                  .ok());
+  auto lease = store_->Acquire();
+  std::vector<std::string> seen;
+  Status s = lease->QueryEachView(
+      "SELECT code, name, age, photo FROM people ORDER BY code", {}, [&](const RowView& r) {
+        EXPECT_EQ(r.size(), 4u);
+        std::string line = std::string(r.Bytes(0)) + "|" + std::string(r.Bytes(1)) + "|" +
+                           (r.IsNull(2) ? "null" : std::to_string(r.Int(2))) + "|" +
+                           (r.IsNull(3) ? "null" : HexOf(r.Bytes(3)));
+        seen.push_back(line);
+        EXPECT_THROW((void)r.Bytes(4), std::out_of_range);
+        return seen.size() < 2;  // stops early
+      });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seen, (std::vector<std::string>{"P1|王伟|42|0001ff807a7a", "P2||null|null"}));
+  // Stopping early leaves the connection usable.
+  EXPECT_EQ(lease->QueryOne("SELECT count(*) FROM people")->Int(0), 3);
 }
 
 TEST_P(StoreTest, ConcurrentWritersAllLand) {
