@@ -2,8 +2,12 @@
 // concurrently with one writer), prepared statements cached per connection.
 #include <sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include "store/pool.hpp"
@@ -234,10 +238,86 @@ class SqliteConnection final : public Connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
+// WAL checkpoints off the commit path. With SQLite's automatic checkpoint, the commit that
+// crosses the WAL threshold copies the WAL back into the database and fsyncs it inline, and
+// everything waiting on that commit (a group of sharing requests, of audit events) waits for
+// the disk. The store's connections turn the automatic checkpoint off and report WAL growth
+// through the WAL hook; this thread checkpoints on its own connection (PASSIVE: never waits for
+// or blocks readers and writers) once the WAL passes kPages, or every second while any commit
+// is not checkpointed yet.
+class Checkpointer {
+ public:
+  static constexpr int kPages = 1000;  // SQLite's own automatic threshold
+
+  explicit Checkpointer(std::string path) : path_(std::move(path)) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  static int WalHook(void* self, sqlite3*, const char*, int pages) {
+    static_cast<Checkpointer*>(self)->Committed(pages);
+    return SQLITE_OK;
+  }
+
+ private:
+  void Committed(int pages) {
+    bool wake;
+    {
+      std::lock_guard lock(mu_);
+      pending_ = true;
+      wake = pages >= kPages && !due_;
+      if (wake) due_ = true;
+    }
+    if (wake) cv_.notify_one();
+  }
+
+  void Loop() {
+    sqlite3* db = nullptr;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || due_; });
+      if (!pending_) continue;
+      pending_ = due_ = false;
+      lock.unlock();
+      // A connection checkpoints only once it has seen the file is in WAL mode.
+      if (!db &&
+          (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                           nullptr) != SQLITE_OK ||
+           sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK)) {
+        sqlite3_close_v2(db);
+        db = nullptr;
+      }
+      // A failure (the file is busy or gone) leaves the work to the next round.
+      if (db)
+        (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    lock.unlock();
+    if (db) sqlite3_close_v2(db);
+  }
+
+  std::string path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool pending_ = false;  // a commit since the last checkpoint
+  bool due_ = false;      // the WAL passed kPages
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, int pool_size)
-      : path_(std::move(path)), pool_([this] { return OpenConnection(); }, pool_size) {}
+      : path_(std::move(path)),
+        checkpointer_(path_),
+        pool_([this] { return OpenConnection(); }, pool_size) {}
 
   Result<std::unique_ptr<Connection>> OpenConnection() {
     sqlite3* db = nullptr;
@@ -256,6 +336,8 @@ class SqliteStore final : public Store {
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=4294967296;");
     if (!s.ok()) return s.WithContext("configuring " + path_);
+    // Replaces the automatic checkpoint (see Checkpointer).
+    sqlite3_wal_hook(db, &Checkpointer::WalHook, &checkpointer_);
     return std::unique_ptr<Connection>(std::move(conn));
   }
 
@@ -278,6 +360,7 @@ class SqliteStore final : public Store {
 
  private:
   std::string path_;
+  Checkpointer checkpointer_;  // outlives the pool, whose connections call it
   ConnectionPool pool_;
 };
 
