@@ -141,9 +141,11 @@ test('steward: the resource page shows quality, classification and lineage', asy
     await page.locator('[data-test=cls-decision-plate]', { hasText: '已确认' }).waitFor()
     await page.locator('[data-test=cls-override-owner_id]').click()
     await page.locator('[data-test=override-level] label', { hasText: 'L4' }).click()
+    await page.locator('[data-test=override-category] label', { hasText: '重要数据' }).click()
     await page.locator('[data-test=override-submit]').click()
     await page.locator('[data-test=cls-decision-owner_id]', { hasText: '已调整' }).waitFor()
-    assert.match(await cls.locator('.el-table__row', { hasText: 'owner_id' }).innerText(), /L4/)
+    assert.match(await cls.locator('.el-table__row', { hasText: 'owner_id' }).innerText(), /已调整\s*L4 · 重要数据/)
+    assert.equal((await page.locator('[data-test=cls-level]').innerText()).trim(), 'L4')
     await page.waitForLoadState('networkidle')
     await screenshot(page, 'resource-classification', { fullPage: true })
 
