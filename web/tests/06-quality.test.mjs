@@ -69,6 +69,28 @@ test('steward: the batch list and the quarantine with its reasons', async () => 
   }
 })
 
+test('steward: uploads a file from the batches page', async () => {
+  const s = await openSession()
+  try {
+    const { page } = s
+    await login(page, 'dept_steward')
+    await go(page, `/batches?resource=${RESOURCE}`)
+    await page.locator('[data-test=batches-table] .el-table__row').first().waitFor()
+    await page.locator('[data-test=batch-upload]').click()
+    const name = `web-upload-${runId}.csv`
+    await page.locator('[data-test=upload-file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from('plate,owner_id\n浙D54321,11010519491231002X\n') })
+    await page.locator('[data-test=upload-send]').click()
+    const row = page.locator('[data-test=batches-table] .el-table__row', { hasText: name })
+    await row.waitFor()
+    assert.match(await row.innerText(), /已完成/)
+    await page.locator('.el-message', { hasText: '入库 1 行，隔离 0 行' }).waitFor()
+    await screenshot(page, 'batches-uploaded')
+    s.assertClean()
+  } finally {
+    await s.close()
+  }
+})
+
 test('steward: a quality ticket is acknowledged and marked fixed', async () => {
   const s = await openSession()
   try {
