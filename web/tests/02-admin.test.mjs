@@ -28,7 +28,7 @@ const FORMED = `WEB_FORM_${runId}`
 
 test('admin sees every console page in the menu', async () => {
   const keys = await menuKeys(page)
-  for (const k of ['home', 'overview', 'catalogue', 'standards', 'users', 'audit']) assert.ok(keys.includes(k), `menu lacks ${k}: ${keys}`)
+  for (const k of ['home', 'overview', 'catalogue', 'standards', 'users', 'audit', 'batches', 'quality', 'sharing', 'keys']) assert.ok(keys.includes(k), `menu lacks ${k}: ${keys}`)
   await screenshot(page, 'home-admin')
   s.assertClean()
 })
@@ -186,7 +186,7 @@ test('standards browser and the validate box', async () => {
 })
 
 test('pages of later capabilities say they are not yet available', async () => {
-  await go(page, '/sharing')
+  await go(page, '/base')
   await page.locator('[data-test=not-available]').waitFor()
   await screenshot(page, 'not-yet-available')
   s.assertClean()

@@ -1,6 +1,6 @@
 // Which role sees which page. A page is shown when the role may call the page's main API route,
 // as the server's OpenAPI document says (x-yishu-roles). Pages whose routes the server does not
-// offer yet are hidden from the menu (their URLs still answer with a "not yet available" state),
+// offer yet (base libraries, review) are hidden from the menu (their URLs still answer with a "not yet available" state),
 // except the overview, which works on what exists and falls back to a static list of roles.
 import { capabilities, roleMay, hasRoute } from './api'
 
@@ -15,11 +15,8 @@ const LEADERSHIP_ROLES = ['platform_admin', 'dept_steward', 'dept_user', 'securi
 
 // Later capabilities: candidate routes (any of them present turns the menu item on).
 export const FUTURE_ROUTES = {
-  batches: ['GET /api/v1/batches', 'GET /api/v1/resources/{code}/batches'],
-  quality: ['GET /api/v1/quality/tickets', 'GET /api/v1/tickets'],
   base: ['GET /api/v1/base/persons', 'GET /api/v1/base/search', 'GET /api/v1/base-library/search'],
   review: ['GET /api/v1/review/queue', 'GET /api/v1/review'],
-  sharing: ['GET /api/v1/sharing/applications', 'GET /api/v1/applications'],
 }
 
 // menu key → {routes: probes, fallback: roles when none of the probes exists (null = hide)}
@@ -30,11 +27,12 @@ const PAGES = {
   standards: { routes: ['GET /api/v1/standards/elements'], fallback: null },
   users: { routes: ['GET /api/v1/users'], fallback: null },
   audit: { routes: ['GET /api/v1/audit/events'], fallback: null },
-  batches: { routes: FUTURE_ROUTES.batches, fallback: null },
-  quality: { routes: FUTURE_ROUTES.quality, fallback: null },
+  batches: { routes: ['GET /api/v1/resources/{code}/batches'], fallback: null },
+  quality: { routes: ['GET /api/v1/quality/tickets'], fallback: null },
+  sharing: { routes: ['GET /api/v1/sharing/applications'], fallback: null },
+  keys: { routes: ['GET /api/v1/security/keys'], fallback: null },
   base: { routes: FUTURE_ROUTES.base, fallback: null },
   review: { routes: FUTURE_ROUTES.review, fallback: null },
-  sharing: { routes: FUTURE_ROUTES.sharing, fallback: null },
 }
 
 export function canSee(page, role) {
@@ -75,6 +73,7 @@ export const MENU = [
     items: [
       { key: 'users', path: '/users', label: 'nav.users', icon: 'Avatar' },
       { key: 'audit', path: '/audit', label: 'nav.audit', icon: 'Document' },
+      { key: 'keys', path: '/keys', label: 'nav.keys', icon: 'Key' },
     ],
   },
 ]

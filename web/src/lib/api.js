@@ -89,6 +89,25 @@ export async function request(method, path, opts = {}) {
   return opts.raw ? { data, headers: res.headers, status: res.status } : data
 }
 
+// Sends a file's bytes as the body (an upload), with query parameters.
+export async function upload(path, file, q) {
+  const headers = { Accept: 'application/json', 'Content-Type': 'application/octet-stream' }
+  if (session.token) headers.Authorization = `Bearer ${session.token}`
+  const res = await fetch(path + query(q), { method: 'POST', headers, body: file })
+  const text = await res.text()
+  let data = null
+  try {
+    data = text ? JSON.parse(text) : null
+  } catch {
+    data = text
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {}
+    throw new ApiError(res.status, e.code, e.message || `HTTP ${res.status}`, e.details)
+  }
+  return data
+}
+
 export const get = (path, q, opts = {}) => request('GET', path, { ...opts, query: q })
 export const post = (path, body, opts = {}) => request('POST', path, { ...opts, body })
 export const put = (path, body, opts = {}) => request('PUT', path, { ...opts, body })

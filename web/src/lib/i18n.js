@@ -61,6 +61,7 @@ const messages = {
     'nav.sharing': '共享申请',
     'nav.governance': '数据治理',
     'nav.security': '安全与运维',
+    'nav.keys': '密钥版本',
     'nav.system': '系统管理',
     'nav.logout': '退出登录',
     'login.title': '登录',
@@ -285,6 +286,7 @@ const messages = {
     'nav.sharing': 'Sharing',
     'nav.governance': 'Governance',
     'nav.security': 'Security & operations',
+    'nav.keys': 'Key versions',
     'nav.system': 'System',
     'nav.logout': 'Sign out',
     'login.title': 'Sign in',
@@ -461,6 +463,12 @@ const messages = {
     'na.review': 'Review queue',
     'na.sharing': 'Sharing applications, approvals and grants',
   },
+}
+
+// Pages loaded later bring their own keys (src/lib/i18n-data.js): merged here on import.
+export function addMessages(zh, en) {
+  Object.assign(messages.zh, zh)
+  Object.assign(messages.en, en)
 }
 
 export function t(key, args) {
