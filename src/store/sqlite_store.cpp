@@ -2,6 +2,7 @@
 // concurrently with one writer), prepared statements cached per connection.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -267,12 +268,15 @@ class Checkpointer {
   }
 
  private:
-  void Committed(int pages) {
+  // `wal_frames`: frames in the WAL after this commit. A WAL that readers keep from restarting
+  // stays long after a checkpoint; only frames added since the last checkpoint count.
+  void Committed(int wal_frames) {
     bool wake;
     {
       std::lock_guard lock(mu_);
+      if (wal_frames < checkpointed_frames_) checkpointed_frames_ = 0;  // the WAL restarted
       pending_ = true;
-      wake = pages >= kPages && !due_;
+      wake = wal_frames - checkpointed_frames_ >= kPages && !due_;
       if (wake) due_ = true;
     }
     if (wake) cv_.notify_one();
@@ -284,7 +288,7 @@ class Checkpointer {
     while (!stopping_) {
       cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || due_; });
       if (!pending_) continue;
-      pending_ = due_ = false;
+      pending_ = false;
       lock.unlock();
       // A connection checkpoints only once it has seen the file is in WAL mode.
       if (!db &&
@@ -294,10 +298,14 @@ class Checkpointer {
         sqlite3_close_v2(db);
         db = nullptr;
       }
+      int wal_frames = 0, checkpointed = 0;
       // A failure (the file is busy or gone) leaves the work to the next round.
       if (db)
-        (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                        &checkpointed);
       lock.lock();
+      due_ = false;
+      checkpointed_frames_ = std::max(checkpointed, 0);
     }
     lock.unlock();
     if (db) sqlite3_close_v2(db);
@@ -307,7 +315,8 @@ class Checkpointer {
   std::mutex mu_;
   std::condition_variable cv_;
   bool pending_ = false;  // a commit since the last checkpoint
-  bool due_ = false;      // the WAL passed kPages
+  bool due_ = false;      // kPages frames since the last checkpoint
+  int checkpointed_frames_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -334,7 +343,7 @@ class SqliteStore final : public Store {
     auto conn = std::make_unique<SqliteConnection>(db);
     Status s = conn->ExecScript(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=4294967296;");
+        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
     if (!s.ok()) return s.WithContext("configuring " + path_);
     // Replaces the automatic checkpoint (see Checkpointer).
     sqlite3_wal_hook(db, &Checkpointer::WalHook, &checkpointer_);
