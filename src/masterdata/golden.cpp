@@ -597,17 +597,11 @@ Result<nlohmann::json> BaseLibrary::Run(const RunOptions& options) {
       bool changed = !incremental || !golden_of.count(root);
       for (uint32_t r : recs)
         if (!old[r] || old[r]->golden != g || old[r]->batch != L.members[r].batch) changed = true;
-      if (golden_of.count(root) && old_sizes[g] != static_cast<int64_t>(recs.size()))
-        changed = true;
-      if (!changed) continue;
       if (golden_of.count(root)) {
-        YISHU_RETURN_IF_ERROR(tx.Exec("UPDATE md_golden SET status = 'active', merged_into = "
-                                      "NULL, members = ?, updated_run = ? WHERE id = ?",
-                                      {static_cast<int64_t>(recs.size()), run_id, g})
-                                  .status());
         int64_t joined = 0, stayed = 0;
         for (uint32_t r : recs) (old[r] && old[r]->golden == g ? stayed : joined) += 1;
         if (joined || stayed != old_sizes[g]) {
+          changed = true;
           counts["updated"] = counts["updated"].get<int>() + 1;
           YISHU_RETURN_IF_ERROR(history(
               g, "members_changed", std::nullopt,
@@ -615,6 +609,13 @@ Result<nlohmann::json> BaseLibrary::Run(const RunOptions& options) {
         } else {
           counts["kept"] = counts["kept"].get<int>() + 1;
         }
+      }
+      if (!changed) continue;
+      if (golden_of.count(root)) {
+        YISHU_RETURN_IF_ERROR(tx.Exec("UPDATE md_golden SET status = 'active', merged_into = "
+                                      "NULL, members = ?, updated_run = ? WHERE id = ?",
+                                      {static_cast<int64_t>(recs.size()), run_id, g})
+                                  .status());
       }
       for (uint32_t r : recs) {
         if (incremental && old[r] && old[r]->golden == g && old[r]->batch == L.members[r].batch)
