@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "demo/identifiers.hpp"
 #include "masterdata/golden.hpp"
 #include "platform/platform.hpp"
 #include "store/testing.hpp"
@@ -25,10 +26,26 @@ std::string IdNumber(const std::string& birth, int seq) {
 }
 
 constexpr const char* kCatalogue = R"({
- "departments": [{"code": "GA", "name": "公安分局"}, {"code": "MZ", "name": "民政局"}],
+ "departments": [{"code": "GA", "name": "公安分局"}, {"code": "MZ", "name": "民政局"},
+                 {"code": "SC", "name": "市场监管局"}, {"code": "SW", "name": "税务局"}],
  "systems": [{"code": "GA_HJ", "name": "户籍系统", "department": "GA"},
-             {"code": "MZ_JZ", "name": "救助系统", "department": "MZ"}],
+             {"code": "MZ_JZ", "name": "救助系统", "department": "MZ"},
+             {"code": "SC_DJ", "name": "登记系统", "department": "SC"},
+             {"code": "SW_ZG", "name": "征管系统", "department": "SW"}],
  "resources": [
+  {"code": "SC_ENTERPRISE", "name": "市场主体", "department": "SC", "system": "SC_DJ",
+   "subject": "legal_entity", "share_type": "无条件共享",
+   "fields": [
+     {"name": "uscc", "label": "统一社会信用代码", "element": "uscc", "key": true,
+      "authoritative": true},
+     {"name": "name", "label": "企业名称", "element": "org_name", "authoritative": true},
+     {"name": "address", "label": "住所", "element": "address", "authoritative": true}]},
+  {"code": "SW_TAXPAYER", "name": "纳税人", "department": "SW", "system": "SW_ZG",
+   "subject": "legal_entity", "share_type": "无条件共享",
+   "fields": [
+     {"name": "taxpayer_id", "label": "纳税人识别号", "element": "uscc", "key": true},
+     {"name": "name", "label": "纳税人名称", "element": "org_name"},
+     {"name": "address", "label": "生产经营地址", "element": "address"}]},
   {"code": "GA_PERSON", "name": "户籍人口", "department": "GA", "system": "GA_HJ",
    "subject": "person", "update_cycle": "daily", "share_type": "有条件共享",
    "share_condition": "政务用途",
@@ -441,6 +458,46 @@ TEST_P(GoldenTest, InterruptedRunLeavesThePreviousGoldenRecords) {
   auto next = ValueOrThrow(lib_->Run(Options(true)));
   EXPECT_EQ(next["golden"]["created"], 10);
   EXPECT_EQ(ValueOrThrow(lib_->ListRuns("person"))["items"].size(), 2u);
+}
+
+std::string Uscc(int i) {
+  std::string org = fmt::format("7{:07d}", 1234 + i * 37);
+  org += demo::OrgCodeCheckChar(org);
+  std::string first17 = "91330621" + org;
+  return first17 + demo::UsccCheckChar(first17);
+}
+
+TEST_P(GoldenTest, LegalEntitiesResolveByCreditCode) {
+  std::string sc = "uscc,name,address\n", sw = "taxpayer_id,name,address\n";
+  for (int i = 0; i < 12; ++i) {
+    const std::string name =
+        fmt::format("绍兴柯桥{}纺织有限公司", kGiven[i % 8] + std::string(kFamily[i % 10]));
+    sc += fmt::format("{},{},浙江省绍兴市柯桥区齐贤街道工业园{}号\n", Uscc(i), name, i + 1);
+    // The tax office writes the name with a region prefix and holds another address.
+    if (i < 4)
+      sw += fmt::format("{},浙江{},浙江省绍兴市柯桥区钱清街道{}号\n", Uscc(i), name, i + 50);
+  }
+  Load("SC_ENTERPRISE", sc);
+  Load("SW_TAXPAYER", sw);
+  auto o = Options();
+  o.subject = "legal_entity";
+  auto run = ValueOrThrow(lib_->Run(o));
+  EXPECT_EQ(run["records"], 16);
+  EXPECT_EQ(run["clusters"], 12);
+  const int64_t g = ValueOrThrow(lib_->FindByIdentifier("legal_entity", Uscc(2)));
+  auto rec = ValueOrThrow(lib_->Get(g, nullptr));
+  EXPECT_EQ(rec["subject"], "legal_entity");
+  EXPECT_EQ(rec["members"].size(), 2u);
+  EXPECT_EQ(rec["attributes"]["org_name"]["source"]["resource"], "SC_ENTERPRISE");
+  EXPECT_EQ(rec["attributes"]["org_name"]["rule"], "authoritative_source");
+  EXPECT_EQ(rec["attributes"]["address"]["source"]["resource"], "SC_ENTERPRISE");
+  auto v = ValueOrThrow(lib_->Verify(
+      "legal_entity", {{"uscc", Uscc(2)}, {"address", "浙江省绍兴市柯桥区钱清街道52号"}}));
+  EXPECT_EQ(v["result"], "no_match");  // the tax office's address is not the registered one
+  EXPECT_EQ(v["fields"]["address"], "differs");
+  // Person runs do not see legal entities.
+  auto persons = ValueOrThrow(lib_->Run(Options()));
+  EXPECT_EQ(persons["records"], 0);
 }
 
 }  // namespace
