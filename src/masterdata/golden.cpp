@@ -173,10 +173,16 @@ Result<Model> ModelFromJson(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.contains("fields"))
     return Status::Corruption("the stored model of the last run is unreadable");
+  // Non-finite numbers are written as null by the JSON writer.
+  auto number = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : 0.0; };
+  auto numbers = [&](const nlohmann::json& a) {
+    std::vector<double> out;
+    for (const auto& v : a) out.push_back(number(v));
+    return out;
+  };
   Model m;
-  m.lambda = j["lambda"].get<double>();
-  for (const auto& f : j["fields"])
-    m.fields.push_back({f["m"].get<std::vector<double>>(), f["u"].get<std::vector<double>>()});
+  m.lambda = number(j["lambda"]);
+  for (const auto& f : j["fields"]) m.fields.push_back({numbers(f["m"]), numbers(f["u"])});
   return m;
 }
 
