@@ -353,7 +353,9 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       const masterdata::Config config = LoadAndCheck(a);
       masterdata::RecordBatch batch(config.fields.size());
       ThrowIfError(masterdata::LoadCsv(a.inputs[0], config, 0, &batch));
-      auto result = ValueOrThrow(masterdata::Resolve(config, batch, {.threads = a.threads}));
+      masterdata::ResolveOptions options;
+      options.threads = a.threads;
+      auto result = ValueOrThrow(masterdata::Resolve(config, batch, options));
       std::ofstream out(a.out, std::ios::binary);
       out << "rec_id,cluster_id\n";
       for (size_t r = 0; r < batch.size(); ++r) {
@@ -383,7 +385,9 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       masterdata::RecordBatch batch(config.fields.size());
       ThrowIfError(masterdata::LoadCsv(a.inputs[0], config, 0, &batch));
       ThrowIfError(masterdata::LoadCsv(a.inputs[1], config, 1, &batch));
-      auto result = ValueOrThrow(masterdata::Resolve(config, batch, {.threads = a.threads}));
+      masterdata::ResolveOptions options;
+      options.threads = a.threads;
+      auto result = ValueOrThrow(masterdata::Resolve(config, batch, options));
       std::ofstream out(a.out, std::ios::binary);
       out << "left_id,right_id,score\n";
       auto matches = result.matches;

@@ -351,8 +351,9 @@ TEST_P(GoldenTest, ReviewQueueAndDecisionsRespectedByEveryRun) {
   loose.review_probability = 0.1;
   auto run = ValueOrThrow(lib_->Run(loose));
   EXPECT_NE(GoldenOfRecord("MZ_AID", m900), GoldenOfRecord("GA_PERSON", ga30));
-  if (item["probability"].get<double>() >= 0.5)
+  if (item["probability"].get<double>() >= 0.5) {
     EXPECT_GE(run["stats"]["kept_apart_by_review"].get<int64_t>(), 1);
+  }
 
   // A decision on any pair, not only queued ones: two records sharing an identity number are
   // cut apart by a non-match, and the next incremental run splits their golden record.

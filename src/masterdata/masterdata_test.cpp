@@ -304,7 +304,9 @@ TEST(Resolve, TwinsParentsAndNamesakesStayApartWhileTyposJoin) {
         fmt::format("19{:02d}-0{}-{:02d}", 50 + i % 40, 1 + i % 9, 10 + i % 18),
         fmt::format("1390000{:04d}", i), fmt::format("安昌镇大和村{}号", i));
   }
-  auto result = Resolve(*config, batch, {.threads = 2});
+  ResolveOptions options;
+  options.threads = 2;
+  auto result = Resolve(*config, batch, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   auto cluster = [&](std::string_view id) {
     for (size_t r = 0; r < batch.size(); ++r) {
@@ -333,7 +335,9 @@ TEST(Resolve, RecordsWithNothingToMatchOnAreTheirOwnClusters) {
   batch.Add("e1", empty);
   batch.Add("e2", empty);
   batch.Add("n1", named);
-  auto result = Resolve(*config, batch, {.threads = 1});
+  ResolveOptions options;
+  options.threads = 1;
+  auto result = Resolve(*config, batch, options);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->stats.empty_records, 2);
   EXPECT_EQ(result->cluster_of[0], 0u);
