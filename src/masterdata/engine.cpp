@@ -235,6 +235,17 @@ struct Scorer {
     return weights[f][level];
   }
 
+  // Both records hold a valid identifier and they differ: never one cluster, so not a pair a
+  // reviewer needs to see (twins, parent and child).
+  bool Conflicting(uint32_t a, uint32_t b) const {
+    for (size_t f : deterministic_fields) {
+      const Cell& x = p.cell(a, f);
+      const Cell& y = p.cell(b, f);
+      if ((x.flags & y.flags & Cell::kValid) && x.hash != y.hash) return true;
+    }
+    return false;
+  }
+
   double Weight(uint32_t a, uint64_t pattern) const {
     double w = model.PriorWeight();
     for (size_t f = 0; f < p.fields; ++f) w += FieldWeight(a, f, LevelOf(pattern, f));
@@ -530,7 +541,8 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
         }
         if (w >= match_weight) {
           out[t].matches.push_back({c.a, c.b, static_cast<float>(w), Probability(w)});
-        } else if (w >= review_weight && options.keep_review_pairs) {
+        } else if (w >= review_weight && options.keep_review_pairs &&
+                   !scorer.Conflicting(c.a, c.b)) {
           out[t].review.push_back({c.a, c.b, static_cast<float>(w), Probability(w)});
         }
       }

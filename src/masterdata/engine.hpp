@@ -82,7 +82,9 @@ struct ResolveResult {
   Model model;
   std::vector<uint32_t> cluster_of;  // per record: the smallest record index of its cluster
   std::vector<ScoredPair> matches;   // at or above match_probability
-  std::vector<ScoredPair> review;    // between review_probability and match_probability
+  // Between review_probability and match_probability, except pairs whose valid identifiers
+  // differ (they never join one cluster: nothing to review).
+  std::vector<ScoredPair> review;
   ResolveStats stats;
 };
 

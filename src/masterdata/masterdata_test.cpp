@@ -324,6 +324,12 @@ TEST(Resolve, TwinsParentsAndNamesakesStayApartWhileTyposJoin) {
   for (int i = 0; i < 30; ++i) wangwei.insert(cluster(fmt::format("w{}", i)));
   EXPECT_EQ(wangwei.size(), 30u);
   EXPECT_EQ(result->stats.empty_records, 0);
+  // Pairs that different valid ID numbers keep apart are not queued for review.
+  for (const auto& p : result->review) {
+    const std::string ia(batch.cell(p.a, 1)), ib(batch.cell(p.b, 1));
+    EXPECT_FALSE(ia.size() == 18 && ib.size() == 18 && ia != ib && ia != typo && ib != typo)
+        << batch.id(p.a) << " " << batch.id(p.b);
+  }
 }
 
 TEST(Resolve, RecordsWithNothingToMatchOnAreTheirOwnClusters) {
