@@ -290,7 +290,9 @@ void PrintFebrl(int threads) {
       (void)LoadCsv(shared + "/data/febrl/dataset3.csv", *config, 0, &batch);
     }
     const double t0 = Now();
-    auto result = Resolve(*config, batch, {.threads = threads});
+    ResolveOptions options;
+    options.threads = threads;
+    auto result = Resolve(*config, batch, options);
     const double secs = Now() - t0;
     if (!result.ok()) {
       fmt::print("febrl {}: {}\n", set, result.status().ToString());
@@ -374,7 +376,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double t_read = Now() - t0;
-  auto result = Resolve(*config, mentions.batch, {.threads = threads, .keep_review_pairs = true});
+  ResolveOptions options;
+  options.threads = threads;
+  options.keep_review_pairs = true;
+  auto result = Resolve(*config, mentions.batch, options);
   const double total = Now() - t0;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

@@ -87,8 +87,10 @@ struct Candidate {
 // Candidate pairs of every rule, each pair once: a pair whose keys agree on an earlier rule was
 // already produced by it (the Splink way of taking the union without a set of seen pairs).
 std::vector<std::vector<Candidate>> Block(const Config& config, const PreparedRecords& p,
-                                          const ChineseChars* chars, bool link, int threads,
+                                          const ChineseChars* chars, bool link,
+                                          const std::vector<uint8_t>& dirty, int threads,
                                           ResolveStats& stats) {
+  const bool all_dirty = dirty.empty();
   const size_t rules = config.blocking.size();
   std::vector<uint64_t> keys(p.records * rules);
   const auto ranges = SplitRange(p.records, threads);
@@ -133,6 +135,7 @@ std::vector<std::vector<Candidate>> Block(const Config& config, const PreparedRe
           for (size_t y = x + 1; y < j; ++y) {
             const uint32_t b = entries[y].second;
             if (link && p.sides[a] == p.sides[b]) continue;
+            if (!all_dirty && !dirty[a] && !dirty[b]) continue;
             uint32_t agree = 0;
             for (size_t e = 0; e < rules; ++e) {
               const uint64_t ka = keys[a * rules + e];
@@ -232,6 +235,17 @@ struct Scorer {
     return weights[f][level];
   }
 
+  // Both records hold a valid identifier and they differ: never one cluster, so not a pair a
+  // reviewer needs to see (twins, parent and child).
+  bool Conflicting(uint32_t a, uint32_t b) const {
+    for (size_t f : deterministic_fields) {
+      const Cell& x = p.cell(a, f);
+      const Cell& y = p.cell(b, f);
+      if ((x.flags & y.flags & Cell::kValid) && x.hash != y.hash) return true;
+    }
+    return false;
+  }
+
   double Weight(uint32_t a, uint64_t pattern) const {
     double w = model.PriorWeight();
     for (size_t f = 0; f < p.fields; ++f) w += FieldWeight(a, f, LevelOf(pattern, f));
@@ -247,7 +261,8 @@ float Probability(double weight) {
 // Union-find over the matches, strongest first, refusing a merge that would put two different
 // valid identifiers into one cluster.
 std::vector<uint32_t> Cluster(const Config& config, const PreparedRecords& p,
-                              std::vector<ScoredPair>& matches, ResolveStats& stats) {
+                              std::vector<ScoredPair>& matches, const ResolveOptions& options,
+                              ResolveStats& stats) {
   std::vector<uint32_t> parent(p.records);
   std::iota(parent.begin(), parent.end(), 0u);
   std::vector<size_t> id_fields;
@@ -272,6 +287,39 @@ std::vector<uint32_t> Cluster(const Config& config, const PreparedRecords& p,
   std::sort(matches.begin(), matches.end(),
             [](const ScoredPair& x, const ScoredPair& y) { return x.weight > y.weight; });
   const size_t nk = id_fields.size();
+  // Per cluster root: the records its cluster must never join (cannot-link partners).
+  std::unordered_map<uint32_t, std::vector<uint32_t>> banned;
+  for (const auto& [a, b] : options.cannot_link) {
+    if (a >= p.records || b >= p.records || a == b) continue;
+    banned[a].push_back(b);
+    banned[b].push_back(a);
+  }
+  auto is_banned = [&](uint32_t ra, uint32_t rb) {
+    auto it = banned.find(ra);
+    if (it == banned.end()) return false;
+    for (uint32_t x : it->second)
+      if (find(x) == rb) return true;
+    return false;
+  };
+  auto unite = [&](uint32_t ra, uint32_t rb) {
+    if (ra > rb) std::swap(ra, rb);  // the smaller index is the root: cluster id = first record
+    parent[rb] = ra;
+    for (size_t k = 0; k < nk; ++k) {
+      if (!ident[ra * nk + k]) ident[ra * nk + k] = ident[rb * nk + k];
+    }
+    if (auto it = banned.find(rb); it != banned.end()) {
+      auto moved = std::move(it->second);
+      banned.erase(it);
+      auto& to = banned[ra];
+      to.insert(to.end(), moved.begin(), moved.end());
+    }
+  };
+  // Decided and carried-over links first, whatever their score.
+  for (const auto& [a, b] : options.must_link) {
+    if (a >= p.records || b >= p.records) continue;
+    const uint32_t ra = find(a), rb = find(b);
+    if (ra != rb) unite(ra, rb);
+  }
   for (const ScoredPair& m : matches) {
     uint32_t ra = find(m.a), rb = find(m.b);
     if (ra == rb) continue;
@@ -284,11 +332,11 @@ std::vector<uint32_t> Cluster(const Config& config, const PreparedRecords& p,
       ++stats.kept_apart;
       continue;
     }
-    if (ra > rb) std::swap(ra, rb);  // the smaller index is the root: cluster id = first record
-    parent[rb] = ra;
-    for (size_t k = 0; k < nk; ++k) {
-      if (!ident[ra * nk + k]) ident[ra * nk + k] = ident[rb * nk + k];
+    if (!banned.empty() && (is_banned(ra, rb) || is_banned(rb, ra))) {
+      ++stats.kept_apart_by_review;
+      continue;
     }
+    unite(ra, rb);
   }
   std::vector<uint32_t> cluster_of(p.records);
   for (uint32_t r = 0; r < p.records; ++r) {
@@ -298,86 +346,22 @@ std::vector<uint32_t> Cluster(const Config& config, const PreparedRecords& p,
   return cluster_of;
 }
 
-}  // namespace
+// Comparison patterns of the candidates by the blocking rules each agrees on.
+struct PatternRules {
+  uint64_t pattern;
+  uint32_t rules;
+  bool operator==(const PatternRules&) const = default;
+};
+struct PatternRulesHash {
+  size_t operator()(const PatternRules& x) const { return HashStep(x.pattern, x.rules); }
+};
+using Histogram = std::unordered_map<PatternRules, double, PatternRulesHash>;
 
-nlohmann::json ResolveStats::ToJson() const {
-  nlohmann::json j = {{"records", records},
-                      {"empty_records", empty_records},
-                      {"candidate_pairs", candidate_pairs},
-                      {"pairs_by_rule", pairs_by_rule},
-                      {"skipped_blocks", skipped_blocks},
-                      {"skipped_block_records", skipped_block_records},
-                      {"matches", matches},
-                      {"deterministic_matches", deterministic_matches},
-                      {"review_pairs", review_pairs},
-                      {"kept_apart", kept_apart},
-                      {"clusters", clusters}};
-  for (const StageTime& t : times) {
-    j["seconds"][t.stage] = t.seconds;
-    j["cpu_seconds"][t.stage] = t.cpu_seconds;
-  }
-  return j;
-}
-
-Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
-                              const ResolveOptions& options) {
-  if (batch.field_count() != config.fields.size()) {
-    return Status::InvalidArgument("the batch's fields do not match the config's");
-  }
-  if (batch.size() >= std::numeric_limits<uint32_t>::max()) {
-    return Status::InvalidArgument("too many records for one run");
-  }
-  const ChineseChars* chars = options.chars;
-  std::shared_ptr<const ChineseChars> default_chars;
-  if (!chars) {
-    default_chars = ChineseChars::Default();
-    chars = default_chars.get();
-  }
-  const int threads = std::max(1, options.threads);
-  ResolveResult result;
-  ResolveStats& stats = result.stats;
-  Stopwatch watch(&stats.times);
-
-  const PreparedRecords p = Prepare(config, batch, chars, threads);
-  stats.records = static_cast<int64_t>(p.records);
-  stats.empty_records = p.empty_records;
-  bool link = false;
-  for (uint8_t s : p.sides) link |= s != 0;
-  watch.Lap("prepare");
-
-  auto by_rule = Block(config, p, chars, link, threads, stats);
-  watch.Lap("block");
-
-  // Comparison vectors of every candidate, and their histogram by (pattern, rules agreed on).
-  struct PatternRules {
-    uint64_t pattern;
-    uint32_t rules;
-    bool operator==(const PatternRules&) const = default;
-  };
-  struct PatternRulesHash {
-    size_t operator()(const PatternRules& x) const { return HashStep(x.pattern, x.rules); }
-  };
-  using Histogram = std::unordered_map<PatternRules, double, PatternRulesHash>;
-  std::vector<std::vector<uint64_t>> patterns(by_rule.size());
-  Histogram histogram;
-  for (size_t k = 0; k < by_rule.size(); ++k) {
-    const auto& pairs = by_rule[k];
-    patterns[k].resize(pairs.size());
-    const auto ranges = SplitRange(pairs.size(), threads);
-    std::vector<Histogram> local(ranges.size());
-    ParallelFor(ranges.size(), threads, [&](size_t t) {
-      for (size_t i = ranges[t].first; i < ranges[t].second; ++i) {
-        const uint64_t pattern = ComparePair(config, p, pairs[i].a, pairs[i].b);
-        patterns[k][i] = pattern;
-        local[t][{pattern, pairs[i].rules}] += 1;
-      }
-    });
-    for (const auto& l : local) {
-      for (const auto& [key, c] : l) histogram[key] += c;
-    }
-  }
-  watch.Lap("compare");
-
+// u from random pairs, m by EM per blocking rule, lambda from the expected matches.
+Model TrainModel(const Config& config, const PreparedRecords& p, bool link,
+                 const std::vector<std::vector<Candidate>>& by_rule, const Histogram& histogram,
+                 const ResolveOptions& options, int threads, ResolveStats& stats,
+                 Stopwatch& watch) {
   const auto u_counts =
       RandomPairLevels(config, p, link, config.u_sample_pairs, options.seed, threads);
   Model model = InitialModel(config, u_counts);
@@ -443,6 +427,93 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
         global.lambda * static_cast<double>(stats.candidate_pairs) / all_pairs, 1e-12, 0.5);
   }
   watch.Lap("train_em");
+  return model;
+}
+
+}  // namespace
+
+nlohmann::json ResolveStats::ToJson() const {
+  nlohmann::json j = {{"records", records},
+                      {"empty_records", empty_records},
+                      {"candidate_pairs", candidate_pairs},
+                      {"pairs_by_rule", pairs_by_rule},
+                      {"skipped_blocks", skipped_blocks},
+                      {"skipped_block_records", skipped_block_records},
+                      {"matches", matches},
+                      {"deterministic_matches", deterministic_matches},
+                      {"review_pairs", review_pairs},
+                      {"kept_apart", kept_apart},
+                      {"kept_apart_by_review", kept_apart_by_review},
+                      {"clusters", clusters}};
+  for (const StageTime& t : times) {
+    j["seconds"][t.stage] = t.seconds;
+    j["cpu_seconds"][t.stage] = t.cpu_seconds;
+  }
+  return j;
+}
+
+Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
+                              const ResolveOptions& options) {
+  if (batch.field_count() != config.fields.size()) {
+    return Status::InvalidArgument("the batch's fields do not match the config's");
+  }
+  if (batch.size() >= std::numeric_limits<uint32_t>::max()) {
+    return Status::InvalidArgument("too many records for one run");
+  }
+  const ChineseChars* chars = options.chars;
+  std::shared_ptr<const ChineseChars> default_chars;
+  if (!chars) {
+    default_chars = ChineseChars::Default();
+    chars = default_chars.get();
+  }
+  const int threads = std::max(1, options.threads);
+  ResolveResult result;
+  ResolveStats& stats = result.stats;
+  Stopwatch watch(&stats.times);
+
+  const PreparedRecords p = Prepare(config, batch, chars, threads);
+  stats.records = static_cast<int64_t>(p.records);
+  stats.empty_records = p.empty_records;
+  bool link = false;
+  for (uint8_t s : p.sides) link |= s != 0;
+  watch.Lap("prepare");
+
+  if (!options.dirty.empty() && options.dirty.size() != p.records) {
+    return Status::InvalidArgument("dirty must have one entry per record");
+  }
+  auto by_rule = Block(config, p, chars, link, options.dirty, threads, stats);
+  watch.Lap("block");
+
+  // Comparison vectors of every candidate, and their histogram by (pattern, rules agreed on).
+  std::vector<std::vector<uint64_t>> patterns(by_rule.size());
+  Histogram histogram;
+  for (size_t k = 0; k < by_rule.size(); ++k) {
+    const auto& pairs = by_rule[k];
+    patterns[k].resize(pairs.size());
+    const auto ranges = SplitRange(pairs.size(), threads);
+    std::vector<Histogram> local(ranges.size());
+    ParallelFor(ranges.size(), threads, [&](size_t t) {
+      for (size_t i = ranges[t].first; i < ranges[t].second; ++i) {
+        const uint64_t pattern = ComparePair(config, p, pairs[i].a, pairs[i].b);
+        patterns[k][i] = pattern;
+        local[t][{pattern, pairs[i].rules}] += 1;
+      }
+    });
+    for (const auto& l : local) {
+      for (const auto& [key, c] : l) histogram[key] += c;
+    }
+  }
+  watch.Lap("compare");
+
+  Model model;
+  if (options.model) {
+    model = *options.model;
+    if (model.fields.size() != config.fields.size()) {
+      return Status::InvalidArgument("the model's fields do not match the config's");
+    }
+  } else {
+    model = TrainModel(config, p, link, by_rule, histogram, options, threads, stats, watch);
+  }
 
   // Score: match weights with TF adjustment; deterministic identifier agreement wins outright.
   const Scorer scorer(config, model, p);
@@ -470,7 +541,8 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
         }
         if (w >= match_weight) {
           out[t].matches.push_back({c.a, c.b, static_cast<float>(w), Probability(w)});
-        } else if (w >= review_weight && options.keep_review_pairs) {
+        } else if (w >= review_weight && options.keep_review_pairs &&
+                   !scorer.Conflicting(c.a, c.b)) {
           out[t].review.push_back({c.a, c.b, static_cast<float>(w), Probability(w)});
         }
       }
@@ -487,7 +559,7 @@ Result<ResolveResult> Resolve(const Config& config, const RecordBatch& batch,
   stats.review_pairs = static_cast<int64_t>(result.review.size());
   watch.Lap("score");
 
-  result.cluster_of = Cluster(config, p, result.matches, stats);
+  result.cluster_of = Cluster(config, p, result.matches, options, stats);
   watch.Lap("cluster");
   result.model = std::move(model);
   return result;

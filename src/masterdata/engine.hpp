@@ -36,6 +36,17 @@ struct ResolveOptions {
   const ChineseChars* chars = nullptr;
   bool keep_review_pairs = true;
   uint64_t seed = 20261130;  // random pairs for u
+
+  // Golden-record runs (golden.hpp). A model to score with instead of training one (incremental
+  // runs score new records with the model of the last full run); null: estimate it.
+  const Model* model = nullptr;
+  // Per record, nonzero when it must be compared; a candidate pair of two clean records is
+  // skipped (their clustering is carried over through must_link). Empty: every record.
+  std::vector<uint8_t> dirty;
+  // Pairs (record indexes) that end in one cluster whatever their score (a reviewer's match,
+  // a cluster carried over), and pairs that never do (a reviewer's non-match): no chain of
+  // matches joins the clusters of a cannot-link pair.
+  std::vector<std::pair<uint32_t, uint32_t>> must_link, cannot_link;
 };
 
 struct ScoredPair {
@@ -59,8 +70,9 @@ struct ResolveStats {
   int64_t skipped_block_records = 0;
   int64_t matches = 0;  // pairs at or above the match threshold
   int64_t deterministic_matches = 0;
-  int64_t review_pairs = 0;  // between the review and match thresholds
-  int64_t kept_apart = 0;    // matching pairs refused by conflicting identifiers
+  int64_t review_pairs = 0;          // between the review and match thresholds
+  int64_t kept_apart = 0;            // matching pairs refused by conflicting identifiers
+  int64_t kept_apart_by_review = 0;  // matching pairs refused by a reviewer's non-match
   int64_t clusters = 0;
   std::vector<StageTime> times;
   nlohmann::json ToJson() const;
@@ -70,7 +82,9 @@ struct ResolveResult {
   Model model;
   std::vector<uint32_t> cluster_of;  // per record: the smallest record index of its cluster
   std::vector<ScoredPair> matches;   // at or above match_probability
-  std::vector<ScoredPair> review;    // between review_probability and match_probability
+  // Between review_probability and match_probability, except pairs whose valid identifiers
+  // differ (they never join one cluster: nothing to review).
+  std::vector<ScoredPair> review;
   ResolveStats stats;
 };
 

@@ -304,7 +304,9 @@ TEST(Resolve, TwinsParentsAndNamesakesStayApartWhileTyposJoin) {
         fmt::format("19{:02d}-0{}-{:02d}", 50 + i % 40, 1 + i % 9, 10 + i % 18),
         fmt::format("1390000{:04d}", i), fmt::format("安昌镇大和村{}号", i));
   }
-  auto result = Resolve(*config, batch, {.threads = 2});
+  ResolveOptions options;
+  options.threads = 2;
+  auto result = Resolve(*config, batch, options);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   auto cluster = [&](std::string_view id) {
     for (size_t r = 0; r < batch.size(); ++r) {
@@ -322,6 +324,12 @@ TEST(Resolve, TwinsParentsAndNamesakesStayApartWhileTyposJoin) {
   for (int i = 0; i < 30; ++i) wangwei.insert(cluster(fmt::format("w{}", i)));
   EXPECT_EQ(wangwei.size(), 30u);
   EXPECT_EQ(result->stats.empty_records, 0);
+  // Pairs that different valid ID numbers keep apart are not queued for review.
+  for (const auto& p : result->review) {
+    const std::string ia(batch.cell(p.a, 1)), ib(batch.cell(p.b, 1));
+    EXPECT_FALSE(ia.size() == 18 && ib.size() == 18 && ia != ib && ia != typo && ib != typo)
+        << batch.id(p.a) << " " << batch.id(p.b);
+  }
 }
 
 TEST(Resolve, RecordsWithNothingToMatchOnAreTheirOwnClusters) {
@@ -333,7 +341,9 @@ TEST(Resolve, RecordsWithNothingToMatchOnAreTheirOwnClusters) {
   batch.Add("e1", empty);
   batch.Add("e2", empty);
   batch.Add("n1", named);
-  auto result = Resolve(*config, batch, {.threads = 1});
+  ResolveOptions options;
+  options.threads = 1;
+  auto result = Resolve(*config, batch, options);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->stats.empty_records, 2);
   EXPECT_EQ(result->cluster_of[0], 0u);

@@ -4,6 +4,7 @@
 
 #include "crypto/util.hpp"
 #include "ingest/ingest.hpp"
+#include "masterdata/golden.hpp"
 #include "security/classification.hpp"
 #include "security/master_key.hpp"
 #include "store/migrations.hpp"
@@ -24,6 +25,7 @@ std::vector<store::Migration> AllMigrations() {
   add(ingest::IngestMigrations());
   add(quality::QualityMigrations());
   add(sharing::SharingMigrations());
+  add(masterdata::MasterdataMigrations());
   return all;
 }
 

@@ -22,6 +22,7 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p);
 void RegisterSecurityRoutes(Router&, platform::Platform&);
 void RegisterQualityRoutes(Router& router, platform::Platform& p);
 void RegisterSharingRoutes(Router& router, platform::Platform& p);
+void RegisterMasterdataRoutes(Router& router, platform::Platform& p);
 void RegisterAllRoutes(Router& router, platform::Platform& p);
 
 // Large uploads: the bodies of routes marked spooled_body are streamed to temporary files in

@@ -248,6 +248,7 @@ void RegisterAllRoutes(Router& router, platform::Platform& p) {
   RegisterSecurityRoutes(router, p);
   RegisterQualityRoutes(router, p);
   RegisterSharingRoutes(router, p);
+  RegisterMasterdataRoutes(router, p);
 }
 
 }  // namespace yishu::server
