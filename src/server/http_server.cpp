@@ -121,9 +121,13 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& h : msg)
       req.headers[ToLowerAscii(std::string_view(h.name_string().data(), h.name_string().size()))] =
           std::string(h.value());
-    beast::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
-    req.client = ep_ec ? "" : ep.address().to_string();
+    if (!client_known_) {  // once per connection: a system call each time is not free
+      beast::error_code ep_ec;
+      auto ep = stream_.socket().remote_endpoint(ep_ec);
+      client_ = ep_ec ? "" : ep.address().to_string();
+      client_known_ = true;
+    }
+    req.client = client_;
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     bool spool = false;
@@ -268,6 +272,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string spool_path_;
   bool keep_alive_ = false;
   int version_ = 11;
+  std::string client_;  // the peer's address
+  bool client_known_ = false;
   std::shared_ptr<void> response_;
 };
 
