@@ -844,6 +844,17 @@ Status AuditLog::Verify(const VerifyOptions& vo, VerifyReport* report) {
 
   auto worker = [&] {
     auto lease = store_.Acquire();
+    // SQLite: map the file for the scan (a read system call per page otherwise, 1.4x slower);
+    // only for the scan, since a mapped connection remaps on every growth of the file.
+    const bool mapped = lease->dialect() == store::Dialect::kSqlite &&
+                        lease->Exec("PRAGMA mmap_size = 17179869184").ok();
+    struct Unmap {
+      store::ConnectionLease& lease;
+      bool mapped;
+      ~Unmap() {
+        if (mapped) (void)lease->Exec("PRAGMA mmap_size = 0");
+      }
+    } unmap{lease, mapped};
     std::string encoding, prev;
     std::vector<std::pair<int64_t, std::string>> found;
     int64_t local_checked = 0;
