@@ -67,57 +67,23 @@ class SqliteConnection final : public Connection {
 
   Status QueryEach(std::string_view sql, const Params& params,
                    const std::function<bool(const Row&)>& on_row) override {
-    static auto& hist = StoreHistogram("sqlite", "query");
-    ScopedStoreTimer timer(hist);
-    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
-    int ncol = sqlite3_column_count(stmt);
-    auto columns = std::make_shared<std::vector<std::string>>();
-    for (int i = 0; i < ncol; ++i) columns->emplace_back(sqlite3_column_name(stmt, i));
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    std::shared_ptr<std::vector<std::string>> columns;
+    return StepEach(sql, params, [&](sqlite3_stmt* stmt) {
+      const int ncol = sqlite3_column_count(stmt);
+      if (!columns) {
+        columns = std::make_shared<std::vector<std::string>>();
+        for (int i = 0; i < ncol; ++i) columns->emplace_back(sqlite3_column_name(stmt, i));
+      }
       std::vector<Value> values;
       values.reserve(ncol);
       for (int i = 0; i < ncol; ++i) values.push_back(ColumnValue(stmt, i));
-      bool more = true;
-      try {
-        more = on_row(Row(columns, std::move(values)));
-      } catch (...) {
-        sqlite3_reset(stmt);
-        throw;
-      }
-      if (!more) {
-        rc = SQLITE_DONE;
-        break;
-      }
-    }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "query");
-    return Status::Ok();
+      return on_row(Row(columns, std::move(values)));
+    });
   }
 
   Status QueryEachView(std::string_view sql, const Params& params,
                        const std::function<bool(const RowView&)>& on_row) override {
-    static auto& hist = StoreHistogram("sqlite", "query");
-    ScopedStoreTimer timer(hist);
-    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
-    const StatementRow row(stmt);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      bool more = true;
-      try {
-        more = on_row(row);
-      } catch (...) {
-        sqlite3_reset(stmt);
-        throw;
-      }
-      if (!more) {
-        rc = SQLITE_DONE;
-        break;
-      }
-    }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "query");
-    return Status::Ok();
+    return StepEach(sql, params, [&](sqlite3_stmt* stmt) { return on_row(StatementRow(stmt)); });
   }
 
   Status ExecScript(std::string_view sql) override {
@@ -187,6 +153,32 @@ class SqliteConnection final : public Connection {
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
     }
     return stmt;
+  }
+
+  // Prepares, binds and steps `sql`, handing each row to `on_step` until it returns false; the
+  // statement is reset however the loop ends.
+  template <class OnStep>
+  Status StepEach(std::string_view sql, const Params& params, OnStep&& on_step) {
+    static auto& hist = StoreHistogram("sqlite", "query");
+    ScopedStoreTimer timer(hist);
+    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      bool more = true;
+      try {
+        more = on_step(stmt);
+      } catch (...) {
+        sqlite3_reset(stmt);
+        throw;
+      }
+      if (!more) {
+        rc = SQLITE_DONE;
+        break;
+      }
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "query");
+    return Status::Ok();
   }
 
   // The current row of a stepped statement, read in place.
