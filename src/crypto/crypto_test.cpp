@@ -112,6 +112,9 @@ TEST(Sm3, Vectors) {
     const std::string input = Bytes(v, "input");
     const std::string want = v.at("digest").get<std::string>();
     EXPECT_EQ(ToHex(Sm3(input)), want);
+    char digest[kSm3DigestSize];
+    Sm3To(input, digest);
+    EXPECT_EQ(ToHex(std::string_view(digest, kSm3DigestSize)), want);
     Sm3Hasher h;
     for (char c : input) h.Update(std::string_view(&c, 1));
     EXPECT_EQ(ToHex(h.Final()), want);

@@ -40,6 +40,11 @@ std::string Sm3(std::string_view data) {
   return out;
 }
 
+void Sm3To(std::string_view data, char* out) {
+  InitLibgcrypt();
+  gcry_md_hash_buffer(GCRY_MD_SM3, out, data.data(), data.size());
+}
+
 Sm3Hasher::Sm3Hasher() : hd_(OpenSm3(0)) {}
 Sm3Hasher::~Sm3Hasher() {
   if (hd_) gcry_md_close(hd_);

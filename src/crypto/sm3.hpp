@@ -24,6 +24,8 @@ inline constexpr size_t kSm3DigestSize = 32;
 
 // SM3(data): 32 raw bytes.
 std::string Sm3(std::string_view data);
+// The same into `out` (kSm3DigestSize bytes), without allocating: one libgcrypt call, no handle.
+void Sm3To(std::string_view data, char* out);
 
 // Incremental SM3. Final() returns the digest and resets the hasher for a new message.
 class Sm3Hasher {
