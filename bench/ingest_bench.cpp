@@ -4,7 +4,7 @@
 // figure, the ratio (b)/(c) (goal: at most 0.7) and the peak RSS.
 //
 //   ingest_bench [--scale 1.0] [--file F --resource CODE --catalogue catalogue.yaml] [--dir D]
-//                [--keep-data 1]
+//                [--keep-data 1] [--rows-per-tx N]
 //
 // Without --file the demo generator writes the district at --scale (1.0: GA_HOUSEHOLD has about
 // 1.1 million rows, ~220 MB; 0.91: 1.0 million rows, ~200 MB) in a child process, so its memory
@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   double scale = 1.0;
   std::string file, resource = "GA_HOUSEHOLD", catalogue_file;
   bool keep_data = false, generated = false;
+  int rows_per_tx = 0;  // 0: the platform's default
   fs::path dir = fs::temp_directory_path() / fmt::format("yishu_ingest_bench_{}", getpid());
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
       dir = argv[i + 1];
     else if (a == "--keep-data")
       keep_data = std::string(argv[i + 1]) != "0";
+    else if (a == "--rows-per-tx")
+      rows_per_tx = std::atoi(argv[i + 1]);
     else {
       std::cerr << "unknown option " << a << "\n";
       return 2;
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
   ingest::IngestOptions o;
   o.resource = resource;
   o.file_name = fs::path(file).filename().string();
+  if (rows_per_tx > 0) o.rows_per_transaction = rows_per_tx;
   double t = Now(), cpu = CpuSeconds();
   auto v = ValueOrThrow(
       ingest::ValidateOnly(ValueOrThrow(ingest::OpenFileSource(file)), res, *registry, o));

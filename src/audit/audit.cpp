@@ -292,10 +292,22 @@ AuditLog::AuditLog(store::Store& store, std::string signing_kek, AuditOptions op
     if (k.ok()) wrap_key_ = std::move(k).value();
   }
   crypto::Wipe(signing_kek);
+  // A failure in either task (store down) is retried at the next tick.
   if (options_.checkpoint_timer && options_.checkpoint_every_millis > 0)
-    timer_ = std::thread([this] { TimerLoop(); });
+    timer_ = std::thread([this] {
+      // Appends checkpoint by count; this covers a quiet log.
+      RunEvery(options_.checkpoint_every_millis, [this] { (void)Checkpoint(); });
+    });
   if (options_.index_in_background && options_.index_every_millis > 0)
-    indexer_ = std::thread([this] { IndexLoop(); });
+    indexer_ = std::thread([this] {
+      // Catch up in bounded transactions; Search scans whatever is not indexed meanwhile.
+      RunEvery(options_.index_every_millis, [this] {
+        for (;;) {
+          auto n = IndexPending(options_.index_batch);
+          if (!n.ok() || *n < options_.index_batch) break;
+        }
+      });
+    });
 }
 
 AuditLog::~AuditLog() {
@@ -313,32 +325,13 @@ int64_t AuditLog::Now() const {
   return (options_.clock ? options_.clock : Clock::System())->NowMillis();
 }
 
-void AuditLog::TimerLoop() {
+void AuditLog::RunEvery(int64_t period_millis, const std::function<void()>& tick) {
   std::unique_lock lock(timer_mu_);
   while (!stopping_) {
-    timer_cv_.wait_for(lock, std::chrono::milliseconds(options_.checkpoint_every_millis),
-                       [&] { return stopping_; });
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(period_millis), [&] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    // A failure here (store down) is retried at the next tick; appends still checkpoint.
-    (void)Checkpoint();
-    lock.lock();
-  }
-}
-
-void AuditLog::IndexLoop() {
-  std::unique_lock lock(timer_mu_);
-  while (!stopping_) {
-    timer_cv_.wait_for(lock, std::chrono::milliseconds(options_.index_every_millis),
-                       [&] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    // Catch up in bounded transactions; a failure (store down) is retried at the next tick,
-    // and Search scans whatever is not indexed meanwhile.
-    for (;;) {
-      auto n = IndexPending(options_.index_batch);
-      if (!n.ok() || *n < options_.index_batch) break;
-    }
+    tick();
     lock.lock();
   }
 }

@@ -72,6 +72,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -247,8 +248,8 @@ class AuditLog {
   Status SignCheckpoint(store::Connection& tx, Head& head);
   Result<std::shared_ptr<const Key>> SigningKey(store::Connection& tx);
   int64_t Now() const;
-  void TimerLoop();
-  void IndexLoop();
+  // Calls tick every period until the log is destroyed (on the calling thread).
+  void RunEvery(int64_t period_millis, const std::function<void()>& tick);
 
   store::Store& store_;
   std::string wrap_key_;  // 16-byte SM4 key derived from the KEK; wiped in the destructor

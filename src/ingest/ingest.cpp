@@ -578,6 +578,21 @@ int64_t Elapsed(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
+// The non-unique indexes of a resource table (blind indexes of sealed identifier fields that are
+// not the key): name and DDL. The unique key index is not among them.
+std::vector<std::pair<std::string, std::string>> SecondaryIndexes(
+    const Resource& r, const std::vector<ColumnPlan>& plan) {
+  const std::string t = Ingester::TableName(r.code);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    if (r.fields[i].key || !plan[i].bidx) continue;
+    const std::string col = plan[i].name + "__bidx";
+    const std::string name = t + "__" + col;
+    out.emplace_back(name, "CREATE INDEX IF NOT EXISTS " + name + " ON " + t + "(" + col + ");\n");
+  }
+  return out;
+}
+
 }  // namespace
 
 Status Ingester::EnsureTable(const Resource& r) {
@@ -591,13 +606,9 @@ Status Ingester::EnsureTable(const Resource& r) {
   }
   sql += ");\n";
   std::vector<std::string> key_cols;
-  for (size_t i = 0; i < plan.size(); ++i) {
-    std::string col = plan[i].bidx ? plan[i].name + "__bidx" : plan[i].name;
-    if (r.fields[i].key)
-      key_cols.push_back(col);
-    else if (plan[i].bidx)
-      sql += "CREATE INDEX IF NOT EXISTS " + t + "__" + col + " ON " + t + "(" + col + ");\n";
-  }
+  for (size_t i = 0; i < plan.size(); ++i)
+    if (r.fields[i].key) key_cols.push_back(plan[i].bidx ? plan[i].name + "__bidx" : plan[i].name);
+  for (const auto& [name, ddl] : SecondaryIndexes(r, plan)) sql += ddl;
   if (!key_cols.empty())
     sql += "CREATE UNIQUE INDEX IF NOT EXISTS " + t + "__key ON " + t + "(" + Join(key_cols, ", ") +
            ");\n";
@@ -683,7 +694,17 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   shape.mode = o.mode;
 
   RunningBatchGuard running(b.batch_id, {res.code, o.file_name, o.actor, {}});
+  // Indexes dropped for a load into an empty table, built again before Ingest returns.
+  std::vector<std::pair<std::string, std::string>> deferred_indexes;
+  auto restore_indexes = [&]() -> Status {
+    std::string ddl;
+    for (const auto& [name, create] : deferred_indexes) ddl += create;
+    deferred_indexes.clear();
+    if (ddl.empty()) return Status::Ok();
+    return store_.Acquire()->ExecScript(ddl).WithContext("building the indexes of " + table);
+  };
   auto fail = [&](const Status& s) -> Status {
+    (void)restore_indexes();
     b.status = "failed";
     b.error = s.message();
     (void)store_.Exec(
@@ -721,6 +742,17 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     auto s = store_.Exec("DELETE FROM " + table);
     if (!s.ok()) return fail(s.status());
     table_empty = true;
+  }
+  // A load into an empty table builds its non-unique indexes once at the end, by sorting,
+  // instead of inserting every row into them at a random place (the usual advice for populating
+  // a database; they cost 40% of a first load's CPU). The unique key index stays: it guards the
+  // keys against a concurrent batch. Readers meanwhile find rows by scanning, not wrongly.
+  if (table_empty) {
+    for (auto& index : SecondaryIndexes(res, plan)) {
+      auto s = store_.Exec("DROP INDEX IF EXISTS " + index.first);
+      if (!s.ok()) return fail(s.status());
+      deferred_indexes.push_back(std::move(index));
+    }
   }
 
   // The INSERT for k rows.
@@ -950,6 +982,8 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     }
   }
   Status s = flush();
+  if (!s.ok()) return fail(s);
+  s = restore_indexes();
   if (!s.ok()) return fail(s);
   b.blank_lines = reader->blank_lines();
   b.bytes = reader->bytes_read();

@@ -73,7 +73,10 @@ struct IngestOptions {
   std::map<std::string, std::string> mapping;  // header -> field name (beyond names and labels)
   ReaderOptions reader;
   std::string actor = "system";
-  int rows_per_transaction = 4000;
+  // Rows per transaction. Larger transactions rewrite each touched index page less often (4,000
+  // cost 40% more CPU than 20,000 on a million-row file); smaller ones hold the store's write lock
+  // for less time (about 0.3 s at 20,000 here), which other writers wait for.
+  int rows_per_transaction = 20000;
   std::function<void(const Progress&)> progress;
 };
 

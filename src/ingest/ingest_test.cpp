@@ -3,6 +3,7 @@
 // district's delivered files.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -596,6 +597,64 @@ TEST_P(IngestStoreTest, LoadModes) {
   EXPECT_EQ(list["items"][0]["id"], rep.batch_id);
 }
 
+// A first load drops the non-unique blind indexes and builds them once at the end; they are back
+// whether the batch completes or fails half-way.
+TEST_P(IngestStoreTest, FirstLoadBuildsItsSecondaryIndexesAtTheEnd) {
+  const std::string index = Ingester::TableName("GA_HOUSEHOLD") + "__mobile__bidx";
+  auto index_exists = [&] {
+    const std::string sql = store_->dialect() == store::Dialect::kSqlite
+                                ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+                                  "lower(name) = lower(?)"
+                                : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = lower(?)";
+    return ValueOrThrow(store_->QueryOne(sql, {index})).Int(0) == 1;
+  };
+  // A source that fails after its first chunk, as a broken upload or disk does.
+  class FailingSource : public ByteSource {
+   public:
+    explicit FailingSource(std::string first) : first_(std::move(first)) {}
+    Result<size_t> Read(char* buf, size_t n) override {
+      if (done_) return Status::Unavailable("the connection was reset");
+      done_ = true;
+      n = std::min(n, first_.size());
+      std::memcpy(buf, first_.data(), n);
+      return n;
+    }
+
+   private:
+    std::string first_;
+    bool done_ = false;
+  };
+  IngestOptions o;
+  o.resource = "GA_HOUSEHOLD";
+  o.rows_per_transaction = 1;
+  o.file_name = "cut.csv";
+  auto failed = ing_->Ingest(std::make_unique<FailingSource>(
+                                 "id_number,name,gender,birth_date,household_no,address,mobile\n"
+                                 "11010519491231002X,张三,2,1949-12-31,H1,某地,13812345678\n"
+                                 "11010519491231003X,李四,1,1949-12-31,H2,某地,13812345679\n"),
+                             o);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(index_exists());
+  // During a load into the empty table the index is gone; after it, back.
+  o.mode = LoadMode::kReplace;
+  o.rows_per_transaction = 500;
+  o.file_name.clear();
+  int during = 0, absent = 0;
+  o.progress = [&](const Progress&) {
+    ++during;
+    absent += !index_exists();
+  };
+  auto loaded = ing_->IngestFile(File("GA_HOUSEHOLD").path, o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_GT(during, 1);
+  EXPECT_EQ(absent, during);
+  EXPECT_TRUE(index_exists());
+  auto plan =
+      ValueOrThrow(store_->Query("SELECT COUNT(*) FROM " + Ingester::TableName("GA_HOUSEHOLD") +
+                                 " WHERE mobile__bidx IS NOT NULL"));
+  EXPECT_GT(plan[0].Int(0), 0);
+}
+
 TEST_P(IngestStoreTest, BadFilesFailTheBatchClearly) {
   IngestOptions o;
   o.resource = "GA_HOUSEHOLD";
@@ -660,7 +719,6 @@ TEST_P(IngestStoreTest, ExcelMangledAndCrossFieldReasonsAreAllKept) {
   EXPECT_EQ(q["items"][3]["reasons"].size(), 3u) << q["items"][3].dump();  // id, gender, address
 }
 
-
 // Every file of csv-edge, and hostile inputs made here, through the whole store path: either
 // every record read is accounted for (accepted + quarantined = read, each quarantined row with
 // its reasons and raw line) or the batch fails with a clear error. Each file gets a resource
@@ -687,22 +745,34 @@ TEST_P(IngestStoreTest, EveryEdgeFileIsAccountedForOrRefusedClearly) {
   };
   // Every edge file cut in half: a truncated delivery.
   for (const auto& [name, bytes] : files)
-    if (bytes.size() > 8) extra.emplace_back("truncated/" + name, bytes.substr(0, bytes.size() / 2));
+    if (bytes.size() > 8)
+      extra.emplace_back("truncated/" + name, bytes.substr(0, bytes.size() / 2));
   files.insert(files.end(), extra.begin(), extra.end());
 
   // Expected outcome per file: "error" or the number of records quarantined (-1: any).
   const std::map<std::string, int> expect = {
-      {"synthetic/empty_file.csv", -2},         {"hostile/zero.csv", -2},
-      {"hostile/junk.csv", -2},                 {"synthetic/ragged_rows.csv", 2},
-      {"synthetic/nul_byte.csv", 1},            {"synthetic/unterminated_quote.csv", 1},
-      {"synthetic/bare_quote.csv", 1},          {"synthetic/quote_after_closing.csv", 1},
-      {"synthetic/excel_mangled_ids.csv", 2},   {"synthetic/gbk.csv", 0},
-      {"synthetic/gb18030_ext_a.csv", 0},       {"synthetic/utf8_bom.csv", 0},
-      {"synthetic/header_only.csv", 0},         {"synthetic/long_field.csv", 0},
-      {"synthetic/formula_injection.csv", 0},   {"synthetic/fullwidth_comma.csv", 0},
-      {"synthetic/mixed_newlines.csv", 0},      {"hostile/nul.csv", 2},
-      {"hostile/ten_mb_field.csv", 0},          {"hostile/truncated_quote.csv", 1},
-      {"hostile/truncated_gbk.csv", 1},         {"csvs/location_coordinates.csv", 1},
+      {"synthetic/empty_file.csv", -2},
+      {"hostile/zero.csv", -2},
+      {"hostile/junk.csv", -2},
+      {"synthetic/ragged_rows.csv", 2},
+      {"synthetic/nul_byte.csv", 1},
+      {"synthetic/unterminated_quote.csv", 1},
+      {"synthetic/bare_quote.csv", 1},
+      {"synthetic/quote_after_closing.csv", 1},
+      {"synthetic/excel_mangled_ids.csv", 2},
+      {"synthetic/gbk.csv", 0},
+      {"synthetic/gb18030_ext_a.csv", 0},
+      {"synthetic/utf8_bom.csv", 0},
+      {"synthetic/header_only.csv", 0},
+      {"synthetic/long_field.csv", 0},
+      {"synthetic/formula_injection.csv", 0},
+      {"synthetic/fullwidth_comma.csv", 0},
+      {"synthetic/mixed_newlines.csv", 0},
+      {"hostile/nul.csv", 2},
+      {"hostile/ten_mb_field.csv", 0},
+      {"hostile/truncated_quote.csv", 1},
+      {"hostile/truncated_gbk.csv", 1},
+      {"csvs/location_coordinates.csv", 1},
   };
   int n = 0, refused = 0;
   for (const auto& [name, bytes] : files) {
@@ -716,17 +786,20 @@ TEST_P(IngestStoreTest, EveryEdgeFileIsAccountedForOrRefusedClearly) {
     std::set<std::string> seen;
     for (size_t i = 0; i < header.size(); ++i) {
       if (Trim(header[i]).empty() || !seen.insert(header[i]).second) continue;
-      nlohmann::json f = {{"name", fmt::format("f{}", i)}, {"label", std::string(Trim(header[i]))},
+      nlohmann::json f = {{"name", fmt::format("f{}", i)},
+                          {"label", std::string(Trim(header[i]))},
                           {"nullable", true}};
       if (header[i].find("身份证") != std::string::npos) f["element"] = "id_card";
       if (header[i].find("手机") != std::string::npos) f["element"] = "mobile";
       fields.push_back(f);
     }
-    nlohmann::json doc = {
-        {"departments", {{{"code", "D" + code}, {"name", "边界部门"}}}},
-        {"resources",
-         {{{"code", code}, {"name", name}, {"department", "D" + code},
-           {"share_type", "无条件共享"}, {"fields", fields}}}}};
+    nlohmann::json doc = {{"departments", {{{"code", "D" + code}, {"name", "边界部门"}}}},
+                          {"resources",
+                           {{{"code", code},
+                             {"name", name},
+                             {"department", "D" + code},
+                             {"share_type", "无条件共享"},
+                             {"fields", fields}}}}};
     ThrowIfError(store_->Transact([&](store::Connection& tx) -> Status {
       return catalogue_->Import(tx, doc, "test").status();
     }));
@@ -765,7 +838,8 @@ TEST_P(IngestStoreTest, EveryEdgeFileIsAccountedForOrRefusedClearly) {
     EXPECT_EQ(r->status, "completed");
     EXPECT_EQ(r->read, records);
     EXPECT_EQ(r->accepted + r->quarantined, r->read);
-    auto stored = ValueOrThrow(store_->QueryOne("SELECT COUNT(*) FROM " + Ingester::TableName(code)));
+    auto stored =
+        ValueOrThrow(store_->QueryOne("SELECT COUNT(*) FROM " + Ingester::TableName(code)));
     EXPECT_EQ(stored.Int(0), r->accepted);
     auto q = ValueOrThrow(ing_->Quarantine(r->batch_id, 1, 1000));
     EXPECT_EQ(static_cast<int64_t>(q["items"].size()), r->quarantined);
@@ -775,7 +849,8 @@ TEST_P(IngestStoreTest, EveryEdgeFileIsAccountedForOrRefusedClearly) {
       EXPECT_GE(it["line"].get<int64_t>(), 2);
     }
     // Nothing stored is mojibake: every stored text is valid UTF-8.
-    for (const auto& row : ValueOrThrow(store_->Query("SELECT * FROM " + Ingester::TableName(code))))
+    for (const auto& row :
+         ValueOrThrow(store_->Query("SELECT * FROM " + Ingester::TableName(code))))
       for (size_t c = 0; c < row.size(); ++c)
         if (row[c].is_text()) {
           EXPECT_TRUE(Utf8Ok(row[c].AsText()));
@@ -790,12 +865,15 @@ TEST_P(IngestStoreTest, XlsxWorkbookIsIngestedLikeCsv) {
   using testing::XCell;
   auto t = [](const char* s) { return XCell::Text(s); };
   testing::XRows rows = {
-      {1, {t("公民身份号码"), t("姓名"), t("性别"), t("出生日期"), t("户号"), t("户籍地址"),
-           t("联系电话")}},
-      {2, {t("11010519491231002X"), t("张三"), XCell::Number("2"), XCell::Date("18263"),
-           t("H1"), t("柯桥街道1号"), XCell::Number("13812345678")}},
-      {3, {XCell::Number("1.10105194912310E+17"), t("李四"), t("1"), t("1949-12-31"), t("H2"),
-           t("柯桥街道2号"), t("")}},
+      {1,
+       {t("公民身份号码"), t("姓名"), t("性别"), t("出生日期"), t("户号"), t("户籍地址"),
+        t("联系电话")}},
+      {2,
+       {t("11010519491231002X"), t("张三"), XCell::Number("2"), XCell::Date("18263"), t("H1"),
+        t("柯桥街道1号"), XCell::Number("13812345678")}},
+      {3,
+       {XCell::Number("1.10105194912310E+17"), t("李四"), t("1"), t("1949-12-31"), t("H2"),
+        t("柯桥街道2号"), t("")}},
   };
   std::string book = testing::MakeXlsx({{"封面", {{1, {t("户籍人口")}}}}, {"人口", rows}});
   IngestOptions o;
@@ -867,9 +945,7 @@ TEST_P(IngestStoreTest, InboxIngestsEachCompleteFileOnce) {
   ASSERT_TRUE(fs::is_directory(root / "MZ"));
   std::string full = Slurp(File("GA_HOUSEHOLD").path);
   // Being written: half now, the rest later. Not taken while it changes.
-  {
-    std::ofstream(dir / "户籍.csv", std::ios::binary) << full.substr(0, full.size() / 2);
-  }
+  { std::ofstream(dir / "户籍.csv", std::ios::binary) << full.substr(0, full.size() / 2); }
   std::ofstream(dir / ".hidden.csv") << "a,b\n";
   std::ofstream(dir / "upload.csv.part") << "a,b\n";
   EXPECT_EQ(ValueOrThrow(inbox.ScanOnce()), 0);
