@@ -158,6 +158,42 @@ void RegisterMasterdataRoutes(Router& router, platform::Platform& p) {
               }});
 
   router.Add({"GET",
+              "/api/v1/masterdata/{subject}/golden",
+              false,
+              kLookup,
+              {"Golden records of the subject, newest first, paged; q: a golden id, the "
+               "identifier (matched on its blind index), RESOURCE:record_id, or text in an "
+               "unsealed attribute; sealed values masked",
+               "masterdata",
+               {{"q", "optional; see above (answer field match says how it was read)"},
+                {"page", "1-based"},
+                {"page_size", "1-50, default 20"}}},
+              [&p](Call& call) {
+                const std::string subject = Subject(call);
+                int64_t page, page_size;
+                api::PageParams(call, &page, &page_size);
+                if (page_size > 50)
+                  throw Error(Status::InvalidArgument("page_size must be from 1 to 50"));
+                auto* q = call.request.Query("q");
+                // The query itself stays out of the audit trail: it may be an identifier.
+                auto ev = api::EventFor(call, "read", LibraryName(subject));
+                ev.detail = {{"view", "golden search"}, {"page", page}};
+                return Audited(p, ev, [&](audit::AuditEvent& e) {
+                  auto out = ValueOrThrow(
+                      Library(p).Search(subject, q ? *q : "", page, page_size,
+                                        [](const std::string& attr, const std::string& v) {
+                                          return sharing::MaskValue(sharing::Masking::kPartial,
+                                                                    ElementOf(attr), v, "");
+                                        }));
+                  e.record_count = static_cast<int64_t>(out["items"].size());
+                  e.detail["match"] = out["match"];
+                  e.detail["total"] = out["total"];
+                  Audit(p, e);
+                  return Response::Json(out);
+                });
+              }});
+
+  router.Add({"GET",
               "/api/v1/masterdata/golden/{id}",
               false,
               kLookup,
