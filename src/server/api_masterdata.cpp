@@ -98,12 +98,25 @@ void RegisterMasterdataRoutes(Router& router, platform::Platform& p) {
                "masterdata",
                {},
                true,
-               "optional {\"incremental\": bool (only new or changed records are compared)}"},
+               "optional {\"incremental\": bool (only new or changed records are compared), "
+               "\"match_probability\": number (default 0.5), \"review_probability\": number "
+               "(default 0.05; pairs between the two are queued for review)}"},
               [&p](Call& call) {
                 const std::string subject = Subject(call);
                 auto body = ObjectBody(call);
-                JsonReader r(body, "");
                 masterdata::RunOptions o;
+                // This run's thresholds, when given (the run checks 0 < review <= match < 1).
+                auto probability = [&body](const char* key) -> std::optional<double> {
+                  if (!body.contains(key)) return std::nullopt;
+                  if (!body[key].is_number())
+                    throw Error(Status::InvalidArgument(std::string(key) + " must be a number"));
+                  const double v = body[key].get<double>();
+                  body.erase(key);
+                  return v;
+                };
+                o.match_probability = probability("match_probability");
+                o.review_probability = probability("review_probability");
+                JsonReader r(body, "");
                 o.subject = subject;
                 o.incremental = r.Bool("incremental", false);
                 ThrowIfError(r.Finish());

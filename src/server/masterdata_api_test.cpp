@@ -284,6 +284,23 @@ TEST_P(MasterdataApiTest, GoldenListingPagesSearchesMasksAndIsAudited) {
   EXPECT_EQ(searches, 8);
 }
 
+// A run may set its own thresholds; they are checked.
+TEST_P(MasterdataApiTest, RunThresholdsAreChecked) {
+  EXPECT_EQ(
+      c().Post("/api/v1/masterdata/person/runs", {{"review_probability", "low"}}, admin()).status,
+      400);
+  EXPECT_EQ(c().Post("/api/v1/masterdata/person/runs",
+                     {{"match_probability", 0.2}, {"review_probability", 0.3}}, admin())
+                .status,
+            400);
+  EXPECT_EQ(c().Post("/api/v1/masterdata/person/runs", {{"match_probability", 1}}, admin()).status,
+            400);
+  auto run = c().Post("/api/v1/masterdata/person/runs",
+                      {{"match_probability", 0.9}, {"review_probability", 0.0001}}, admin());
+  ASSERT_EQ(run.status, 201) << run.body;
+  EXPECT_EQ(run.json()["clusters"], 10);
+}
+
 // The lineage of a person resource names the base library built from it.
 TEST_P(MasterdataApiTest, LineageNamesTheBaseLibrary) {
   ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", {}, admin()).status, 201);

@@ -11,6 +11,8 @@ addMessages(
     'md.runs': '归并运行',
     'md.runFull': '全量归并',
     'md.runIncremental': '增量归并',
+    'md.matchP': '匹配阈值',
+    'md.reviewP': '审核阈值',
     'md.runDone': '运行 #{id} 完成：{records} 条记录 → {clusters} 个主记录，待审核 {review} 对',
     'md.noRuns': '尚未运行归并',
     'md.run': '运行',
@@ -107,6 +109,8 @@ addMessages(
     'md.runs': 'Resolution runs',
     'md.runFull': 'Full run',
     'md.runIncremental': 'Incremental run',
+    'md.matchP': 'Match ≥',
+    'md.reviewP': 'Review ≥',
     'md.runDone': 'Run #{id} done: {records} records → {clusters} golden records, {review} pairs to review',
     'md.noRuns': 'No run yet',
     'md.run': 'Run',
@@ -220,7 +224,11 @@ export function explain(subject, a, b) {
   return post(`/api/v1/masterdata/${subject}/explain`, { a, b })
 }
 
-// Starts a resolution run; answers its summary.
-export function startRun(subject, incremental) {
-  return post(`/api/v1/masterdata/${subject}/runs`, { incremental })
+// Starts a resolution run; answers its summary. Thresholds are sent only when they differ from
+// the subject's defaults (0.5 and 0.05).
+export function startRun(subject, incremental, thresholds = {}) {
+  const body = { incremental }
+  if (thresholds.match !== undefined && thresholds.match !== 0.5) body.match_probability = thresholds.match
+  if (thresholds.review !== undefined && thresholds.review !== 0.05) body.review_probability = thresholds.review
+  return post(`/api/v1/masterdata/${subject}/runs`, body)
 }
