@@ -218,7 +218,8 @@ test('the sharing lists page on the server', async () => {
   try {
     const { page } = s
     await login(page, 'dept_user')
-    await go(page, '/sharing?tab=credentials')
+    await page.locator('[data-test=menu-sharing]').click()
+    await page.locator('#tab-credentials').click()
     const rows = page.locator('[data-test=creds-table] .el-table__row')
     await rows.first().waitFor()
     await page.waitForLoadState('networkidle')
