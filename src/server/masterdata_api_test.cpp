@@ -215,7 +215,8 @@ TEST_P(MasterdataApiTest, RunLookupVerifyExplainAndReviewAreAuthorizedAndAudited
 // index) and member record, masks sealed values, and is authorized and audited like a look-up.
 TEST_P(MasterdataApiTest, GoldenListingPagesSearchesMasksAndIsAudited) {
   EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden", admin()).json()["total"], 0);
-  ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", {}, admin()).status, 201);
+  ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", nlohmann::json::object(), admin()).status,
+            201);
 
   auto p1 = c().Get("/api/v1/masterdata/person/golden?page_size=4", token("dept_user"));
   ASSERT_EQ(p1.status, 200) << p1.body;
@@ -224,16 +225,17 @@ TEST_P(MasterdataApiTest, GoldenListingPagesSearchesMasksAndIsAudited) {
   ASSERT_EQ(p1.json()["items"].size(), 4u);
   auto p3 = c().Get("/api/v1/masterdata/person/golden?page=3&page_size=4", token("dept_user"));
   ASSERT_EQ(p3.json()["items"].size(), 2u);
+  const auto j1 = p1.json(), j3 = p3.json();
   std::set<int64_t> seen;
-  for (const auto* pg : {&p1, &p3})
-    for (const auto& g : pg->json()["items"]) seen.insert(g["id"].get<int64_t>());
+  for (const auto* j : {&j1, &j3})
+    for (const auto& g : (*j)["items"]) seen.insert(g["id"].get<int64_t>());
   EXPECT_EQ(seen.size(), 6u);
   // Sealed values are masked; no identifier or name in the answer.
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(p1.body.find(IdNumber(i)), std::string::npos);
     EXPECT_EQ(p1.body.find(kNames[i]), std::string::npos);
   }
-  const auto& first = p1.json()["items"][0];
+  const auto& first = j1["items"][0];
   EXPECT_NE(first["attributes"]["id_card"]["value"].get<std::string>().find('*'),
             std::string::npos);
   EXPECT_FALSE(first["attributes"]["name"]["source"]["resource"].get<std::string>().empty());
@@ -303,7 +305,8 @@ TEST_P(MasterdataApiTest, RunThresholdsAreChecked) {
 
 // The lineage of a person resource names the base library built from it.
 TEST_P(MasterdataApiTest, LineageNamesTheBaseLibrary) {
-  ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", {}, admin()).status, 201);
+  ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", nlohmann::json::object(), admin()).status,
+            201);
   auto r = c().Get("/api/v1/resources/MZ_AID/lineage", admin());
   ASSERT_EQ(r.status, 200) << r.body;
   auto base = r.json()["consumers"]["base_libraries"];
