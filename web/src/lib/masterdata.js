@@ -103,6 +103,10 @@ addMessages(
     'attr.org_name': '名称',
     'attr.uscc': '统一社会信用代码',
     'attr.legal_rep': '法定代表人',
+    'gender.0': '未知',
+    'gender.1': '男',
+    'gender.2': '女',
+    'gender.9': '未说明',
   },
   {
     'md.title': 'Base libraries',
@@ -203,6 +207,10 @@ addMessages(
     'attr.org_name': 'Name',
     'attr.uscc': 'Credit code',
     'attr.legal_rep': 'Legal representative',
+    'gender.0': 'unknown',
+    'gender.1': 'male',
+    'gender.2': 'female',
+    'gender.9': 'not stated',
   },
 )
 
@@ -218,6 +226,16 @@ export function attrLabel(a) {
   const k = 'attr.' + a
   const s = t(k)
   return s === k ? a : s
+}
+
+// A golden attribute's value for display (GB/T 2261.1 gender codes by name).
+export function attrValue(name, value) {
+  if (name === 'gender' && value) {
+    const k = 'gender.' + value
+    const s = t(k)
+    return s === k ? value : `${s} (${value})`
+  }
+  return value ?? ''
 }
 
 export const pctText = (p) => (p === null || p === undefined ? '—' : `${(p * 100).toFixed(p < 0.01 ? 2 : 1)}%`)
