@@ -3,7 +3,8 @@
 // opens a golden record and reads each attribute's provenance (name from the household register,
 // address from 低保, the authoritative source of addresses), explains the link of its two
 // members, decides a queued pair in the review queue and sees the decision take effect on the
-// golden records; a steward and a department user see the base library without administration;
+// golden records; the legal-entity library is searched by name; a steward and a department user
+// see the base library without administration;
 // the resource page draws the lineage graph; the sharing lists page on the server.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -147,6 +148,42 @@ test('admin: the review queue — explain a pair, decide it, see the golden reco
     assert.match(await golden.locator('[data-test=md-history]').innerText(), /吸收/)
     await page.waitForLoadState('networkidle')
     await screenshot(page, 'base-golden-merged', { fullPage: true })
+    s.assertClean()
+  } finally {
+    await s.close()
+  }
+})
+
+test('admin: the legal-entity library — a run, a search by name, a golden record from two sources', async () => {
+  const s = await openSession()
+  try {
+    const { page } = s
+    await login(page, 'platform_admin')
+    await page.locator('[data-test=menu-base]').click()
+    await page.locator('[data-test=md-runs]').waitFor()
+    await page.locator('[data-test=md-subject-legal_entity]').click()
+    await page.waitForURL(/subject=legal_entity/)
+    await page.waitForLoadState('networkidle')
+    await page.locator('[data-test=md-run-full]').click()
+    await page.locator('.el-message--success', { hasText: '8 个主记录' }).waitFor({ timeout: 30000 })
+    // Organisation names are not sealed: found by text.
+    await page.locator('[data-test=md-q]').fill('纺')
+    await page.keyboard.press('Enter')
+    await page.locator('[data-test=md-match]', { hasText: '按非加密属性文字' }).waitFor()
+    const rows = page.locator('[data-test=md-golden-table] .el-table__row')
+    await page.waitForLoadState('networkidle')
+    assert.equal(await rows.count(), 3)
+    const row = rows.filter({ hasText: '绍兴柯桥恒瑞纺织有限公司' })
+    assert.match(await row.innerText(), /913306217877893239[\s\S]*陈\*\*[\s\S]*2/)
+    await row.click()
+    const golden = page.locator('[data-test=md-golden]')
+    await golden.waitFor()
+    const org = golden.locator('[data-test=md-attrs] .el-table__row', { hasText: '名称' })
+    assert.match(await org.innerText(), /绍兴柯桥恒瑞纺织有限公司[\s\S]*权威来源[\s\S]*SC_ENTERPRISE[\s\S]*org_name/)
+    const members = await golden.locator('[data-test=md-members]').innerText()
+    assert.match(members, /SC_ENTERPRISE[\s\S]*SC_TEXTILE_FIRMS/)
+    await page.waitForLoadState('networkidle')
+    await screenshot(page, 'base-legal-entity', { fullPage: true })
     s.assertClean()
   } finally {
     await s.close()
