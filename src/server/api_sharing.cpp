@@ -53,7 +53,8 @@ sharing::AccessDone ToResponse(Responder done) {
 // The management lists page on the server: with `page` or `page_size` in the query the answer
 // is that page of the list (page_size 1-200, default 20) with {total, page, page_size}; without
 // either it is the whole list, as before the lists were paged (clients of that contract keep
-// working). `total` always counts the whole list.
+// working). `total` always counts the whole list — which the sharing module bounds to its newest
+// 500 entries (usage: 1000 grants); paging in SQL, past that bound, belongs in sharing/flow.cpp.
 bool WantsPage(const Call& call) {
   return call.request.Query("page") || call.request.Query("page_size");
 }
