@@ -44,6 +44,14 @@ data="$tmp/data"
 export YISHU_SERVER_STATIC_DIR="$web/dist"
 YISHU_ADMIN_PASSWORD="$password" "$bin" --data-dir "$data" init >/dev/null
 "$bin" --data-dir "$data" catalogue import "$web/tests/fixtures/catalogue.yaml" >/dev/null
+# Records for the base libraries (tests/08-masterdata): 60 residents in 户籍, 20 of them in 低保
+# with the same ID number, and 27 elderly-care records without one (clean matches, moved
+# addresses, a wrong birth year, strangers) — small, but enough for the model to train on; 8
+# enterprises, 4 of them in the textile directory.
+for f in GA_HOUSEHOLD:persons-ga-household MZ_DIBAO:persons-mz-dibao MZ_ELDERLY:persons-mz-elderly \
+  SC_ENTERPRISE:entities-sc-enterprise SC_TEXTILE_FIRMS:entities-sc-textile; do
+  "$bin" --data-dir "$data" ingest --resource "${f%%:*}" "$web/tests/fixtures/${f#*:}.csv" >/dev/null
+done
 add_user() { # USERNAME ROLE DEPARTMENT NAME
   YISHU_USER_PASSWORD="$password" "$bin" --data-dir "$data" user add "$1" --role "$2" \
     ${3:+--department "$3"} --name "$4" >/dev/null

@@ -815,6 +815,78 @@ Result<int64_t> BaseLibrary::FindByIdentifier(std::string_view subject,
   return rows[0].Int(0);
 }
 
+Result<nlohmann::json> BaseLibrary::Search(
+    std::string_view subject, std::string_view q_in, int64_t page, int64_t page_size,
+    const std::function<std::string(const std::string&, const std::string&)>& present) {
+  YISHU_RETURN_IF_ERROR(CheckSubject(subject));
+  const SubjectSpec& spec = SpecFor(subject);
+  const std::string q(Trim(q_in));
+  const bool digits =
+      !q.empty() && std::all_of(q.begin(), q.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool identifier_like =
+      q.size() == 18 && std::all_of(q.begin(), q.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+      });
+  std::string match = "all";
+  // Every form is a FROM/WHERE over md_golden g with its parameters; counted, then paged.
+  std::string from = " FROM md_golden g WHERE g.subject = ? AND g.status = 'active'";
+  store::Params params{subject};
+  if (q.empty()) {
+  } else if (digits && q.size() <= 12) {
+    match = "id";
+    int64_t id = 0;
+    (void)ParseInt64(q, &id);
+    from = " FROM md_golden g WHERE g.subject = ? AND g.id = ?";
+    params.emplace_back(id);
+  } else if (identifier_like) {
+    match = "identifier";
+    YISHU_ASSIGN_OR_RETURN(auto protector, keys_.ForResource(GoldenKeyName(subject)));
+    const std::string bidx =
+        protector->BlindIndex(spec.id_element, security::NormalizeForIndex(spec.id_element, q));
+    from +=
+        " AND g.id IN (SELECT a.golden_id FROM md_attrs a WHERE a.attr = ? AND a.bidx = "
+        "?)";
+    params.emplace_back(spec.identifier);
+    params.emplace_back(store::Blob{bidx});
+  } else if (auto ref = RecordRef::Parse(q); ref.ok()) {
+    match = "member";
+    from =
+        " FROM md_golden g WHERE g.subject = ? AND g.id IN (SELECT m.golden_id FROM "
+        "md_members m WHERE m.subject = ? AND m.resource = ? AND m.record_id = ?)";
+    params.emplace_back(subject);
+    params.emplace_back(ref->resource);
+    params.emplace_back(ref->record_id);
+  } else {
+    match = "text";
+    std::string pattern = "%";
+    for (char c : q) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += '%';
+    from +=
+        " AND g.id IN (SELECT a.golden_id FROM md_attrs a WHERE a.value_text LIKE ? ESCAPE "
+        "'\\')";
+    params.emplace_back(pattern);
+  }
+  YISHU_ASSIGN_OR_RETURN(auto total, store_.QueryOne("SELECT COUNT(*)" + from, params));
+  params.emplace_back(page_size);
+  params.emplace_back((page - 1) * page_size);
+  YISHU_ASSIGN_OR_RETURN(
+      auto rows,
+      store_.Query("SELECT g.id" + from + " ORDER BY g.id DESC LIMIT ? OFFSET ?", params));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : rows) {
+    YISHU_ASSIGN_OR_RETURN(auto g, Get(r.Int(0), present));
+    items.push_back(std::move(g));
+  }
+  return nlohmann::json{{"items", items},
+                        {"total", total.Int(0)},
+                        {"page", page},
+                        {"page_size", page_size},
+                        {"match", match}};
+}
+
 Result<nlohmann::json> BaseLibrary::History(int64_t golden_id) {
   YISHU_ASSIGN_OR_RETURN(auto rows,
                          store_.Query("SELECT id, run_id, golden_id, event, other_id, detail, "

@@ -101,6 +101,17 @@ class BaseLibrary {
   // The golden id of the active record holding this identifier (ID number for persons, credit
   // code for legal entities), matched on its blind index. NotFound when none.
   Result<int64_t> FindByIdentifier(std::string_view subject, std::string_view identifier);
+  // Golden records of the subject, newest first, one page: {items: [golden record as Get
+  // gives it], total, page, page_size, match}. `q` narrows the list, and `match` says how it
+  // was read: "" → every active record ("all"); digits only, up to 12 → that golden id, any
+  // status ("id"); the subject's identifier (an 18-character ID number or credit code, matched
+  // on its blind index, never compared in plain: "identifier"); RESOURCE:record_id → the record
+  // holding that member ("member"); anything else → active records with an unsealed attribute
+  // value containing it ("text"; sealed values are not searched). InvalidArgument for a bad
+  // subject; an empty page when nothing matches.
+  Result<nlohmann::json> Search(
+      std::string_view subject, std::string_view q, int64_t page, int64_t page_size,
+      const std::function<std::string(const std::string& attr, const std::string& value)>& present);
   // Merges, splits, creations and retirements that involve the golden id, oldest first.
   Result<nlohmann::json> History(int64_t golden_id);
 

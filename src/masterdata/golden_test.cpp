@@ -246,6 +246,44 @@ TEST_P(GoldenTest, GoldenRecordsWithProvenanceAndSealedIdentifiers) {
   EXPECT_EQ(again["golden"]["merged"], 0);
 }
 
+// The listing of golden records: pages, and q read as a golden id, an identifier (blind index),
+// a member record or text in unsealed values — LIKE's wildcards are searched literally.
+TEST_P(GoldenTest, SearchPagesAndReadsTheQuery) {
+  LoadGa(0, 50);
+  LoadMz({0, 1, 2, 3, 4}, true);
+  ValueOrThrow(lib_->Run(Options()));
+  const auto none = [](const std::string&, const std::string& v) { return v; };
+  auto all = ValueOrThrow(lib_->Search("person", "", 1, 20, nullptr));
+  EXPECT_EQ(all["match"], "all");
+  EXPECT_EQ(all["total"], 51);
+  EXPECT_EQ(all["items"].size(), 20u);
+  EXPECT_EQ(ValueOrThrow(lib_->Search("person", "", 3, 20, nullptr))["items"].size(), 11u);
+  EXPECT_TRUE(ValueOrThrow(lib_->Search("person", "", 4, 20, nullptr))["items"].empty());
+
+  const int64_t g0 = GoldenOfPerson(0);
+  auto by_id = ValueOrThrow(lib_->Search("person", PersonNo(0).id, 1, 20, none));
+  EXPECT_EQ(by_id["match"], "identifier");
+  ASSERT_EQ(by_id["total"], 1);
+  EXPECT_EQ(by_id["items"][0]["id"], g0);
+  EXPECT_EQ(by_id["items"][0]["attributes"]["id_card"]["value"], PersonNo(0).id);
+  auto by_golden = ValueOrThrow(lib_->Search("person", std::to_string(g0), 1, 20, nullptr));
+  EXPECT_EQ(by_golden["match"], "id");
+  EXPECT_EQ(by_golden["items"][0]["id"], g0);
+  auto by_member = ValueOrThrow(
+      lib_->Search("person", fmt::format("GA_PERSON:{}", GaRecordOf(0)), 1, 20, nullptr));
+  EXPECT_EQ(by_member["match"], "member");
+  EXPECT_EQ(by_member["items"][0]["id"], g0);
+  // Sealed values (names) are not searched; wildcards match only themselves.
+  auto by_name = ValueOrThrow(lib_->Search("person", PersonNo(0).name, 1, 20, nullptr));
+  EXPECT_EQ(by_name["match"], "text");
+  EXPECT_EQ(by_name["total"], 0);
+  for (const char* wild : {"%", "_", "\\"})
+    EXPECT_EQ(ValueOrThrow(lib_->Search("person", wild, 1, 20, nullptr))["total"], 0) << wild;
+  EXPECT_EQ(ValueOrThrow(lib_->Search("person", "GA_PERSON:999999", 1, 20, nullptr))["total"], 0);
+  EXPECT_EQ(lib_->Search("animal", "", 1, 20, nullptr).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_P(GoldenTest, VerificationAnswersWithoutRevealing) {
   LoadGa(0, 20);
   LoadMz({0});
@@ -498,6 +536,19 @@ TEST_P(GoldenTest, LegalEntitiesResolveByCreditCode) {
       "legal_entity", {{"uscc", Uscc(2)}, {"address", "浙江省绍兴市柯桥区钱清街道52号"}}));
   EXPECT_EQ(v["result"], "no_match");  // the tax office's address is not the registered one
   EXPECT_EQ(v["fields"]["address"], "differs");
+  // Organisation names are not sealed: the listing finds them by text; LIKE's wildcards are
+  // searched literally.
+  auto textile = ValueOrThrow(lib_->Search("legal_entity", "纺织", 1, 5, nullptr));
+  EXPECT_EQ(textile["match"], "text");
+  EXPECT_EQ(textile["total"], 12);
+  EXPECT_EQ(textile["items"].size(), 5u);
+  const std::string one = rec["attributes"]["org_name"]["value"].get<std::string>();
+  auto exact = ValueOrThrow(lib_->Search("legal_entity", one.substr(12), 1, 5, nullptr));
+  ASSERT_GE(exact["total"].get<int64_t>(), 1);
+  for (const char* wild : {"%", "_", "纺_", "\\"})
+    EXPECT_EQ(ValueOrThrow(lib_->Search("legal_entity", wild, 1, 5, nullptr))["total"], 0) << wild;
+  EXPECT_EQ(ValueOrThrow(lib_->Search("legal_entity", Uscc(2), 1, 5, nullptr))["items"][0]["id"],
+            g);
   // Person runs do not see legal entities.
   auto persons = ValueOrThrow(lib_->Run(Options()));
   EXPECT_EQ(persons["records"], 0);

@@ -98,12 +98,25 @@ void RegisterMasterdataRoutes(Router& router, platform::Platform& p) {
                "masterdata",
                {},
                true,
-               "optional {\"incremental\": bool (only new or changed records are compared)}"},
+               "optional {\"incremental\": bool (only new or changed records are compared), "
+               "\"match_probability\": number (default 0.5), \"review_probability\": number "
+               "(default 0.05; pairs between the two are queued for review)}"},
               [&p](Call& call) {
                 const std::string subject = Subject(call);
                 auto body = ObjectBody(call);
-                JsonReader r(body, "");
                 masterdata::RunOptions o;
+                // This run's thresholds, when given (the run checks 0 < review <= match < 1).
+                auto probability = [&body](const char* key) -> std::optional<double> {
+                  if (!body.contains(key)) return std::nullopt;
+                  if (!body[key].is_number())
+                    throw Error(Status::InvalidArgument(std::string(key) + " must be a number"));
+                  const double v = body[key].get<double>();
+                  body.erase(key);
+                  return v;
+                };
+                o.match_probability = probability("match_probability");
+                o.review_probability = probability("review_probability");
+                JsonReader r(body, "");
                 o.subject = subject;
                 o.incremental = r.Bool("incremental", false);
                 ThrowIfError(r.Finish());
@@ -154,6 +167,42 @@ void RegisterMasterdataRoutes(Router& router, platform::Platform& p) {
                   e.detail["golden_id"] = id;
                   Audit(p, e);
                   return Response::Json(g);
+                });
+              }});
+
+  router.Add({"GET",
+              "/api/v1/masterdata/{subject}/golden",
+              false,
+              kLookup,
+              {"Golden records of the subject, newest first, paged; q: a golden id, the "
+               "identifier (matched on its blind index), RESOURCE:record_id, or text in an "
+               "unsealed attribute; sealed values masked",
+               "masterdata",
+               {{"q", "optional; see above (answer field match says how it was read)"},
+                {"page", "1-based"},
+                {"page_size", "1-50, default 20"}}},
+              [&p](Call& call) {
+                const std::string subject = Subject(call);
+                int64_t page, page_size;
+                api::PageParams(call, &page, &page_size);
+                if (page_size > 50)
+                  throw Error(Status::InvalidArgument("page_size must be from 1 to 50"));
+                auto* q = call.request.Query("q");
+                // The query itself stays out of the audit trail: it may be an identifier.
+                auto ev = api::EventFor(call, "read", LibraryName(subject));
+                ev.detail = {{"view", "golden search"}, {"page", page}};
+                return Audited(p, ev, [&](audit::AuditEvent& e) {
+                  auto out = ValueOrThrow(
+                      Library(p).Search(subject, q ? *q : "", page, page_size,
+                                        [](const std::string& attr, const std::string& v) {
+                                          return sharing::MaskValue(sharing::Masking::kPartial,
+                                                                    ElementOf(attr), v, "");
+                                        }));
+                  e.record_count = static_cast<int64_t>(out["items"].size());
+                  e.detail["match"] = out["match"];
+                  e.detail["total"] = out["total"];
+                  Audit(p, e);
+                  return Response::Json(out);
                 });
               }});
 

@@ -7,6 +7,7 @@
 
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
+#include "common/time.hpp"
 #include "quality/quality.hpp"
 #include "server/api.hpp"
 
@@ -50,6 +51,81 @@ std::string BatchResource(platform::Platform& p, int64_t id) {
   return row->Text(0);
 }
 
+// A resource's lineage, read from what each stage records: the delivered files (ingest
+// batches) → the resource → its consumers: the base-library runs whose golden records hold its
+// records (and the attributes they take from it), the sharing grants on it with their calls.
+nlohmann::json ResourceLineage(platform::Platform& p, const catalogue::Resource& res,
+                               int64_t batch_limit) {
+  auto& st = p.store();
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& r : ValueOrThrow(
+           st.Query("SELECT id, file_name, status, accepted, quarantined, received_at, mode FROM "
+                    "ingest_batches WHERE resource = ? ORDER BY id DESC LIMIT ?",
+                    {res.code, batch_limit})))
+    sources.push_back({{"batch", r.Int(0)},
+                       {"file", r.Text(1)},
+                       {"status", r.Text(2)},
+                       {"accepted", r.Int(3)},
+                       {"quarantined", r.Int(4)},
+                       {"received_at", r.Text(5)},
+                       {"mode", r.Text(6)}});
+  auto totals = ValueOrThrow(st.QueryOne(
+      "SELECT COUNT(*), CAST(COALESCE(SUM(accepted), 0) AS BIGINT) FROM ingest_batches WHERE "
+      "resource = ?",
+      {res.code}));
+
+  nlohmann::json base = nlohmann::json::array();
+  if (res.subject == "person" || res.subject == "legal_entity") {
+    auto m = ValueOrThrow(st.QueryOne(
+        "SELECT COUNT(*), COUNT(DISTINCT golden_id) FROM md_members WHERE subject = ? AND "
+        "resource = ?",
+        {res.subject, res.code}));
+    auto attrs = ValueOrThrow(
+        st.QueryOne("SELECT COUNT(*) FROM md_attrs a JOIN md_golden g ON g.id = a.golden_id WHERE "
+                    "a.resource = ? AND g.status = 'active'",
+                    {res.code}));
+    auto runs = ValueOrThrow(st.Query(
+        "SELECT id, mode, started_ms FROM md_runs WHERE subject = ? ORDER BY id DESC LIMIT 1",
+        {res.subject}));
+    if (!runs.empty() || m.Int(0) > 0)
+      base.push_back(
+          {{"subject", res.subject},
+           {"run_id", runs.empty() ? nlohmann::json() : nlohmann::json(runs[0].Int(0))},
+           {"mode", runs.empty() ? nlohmann::json() : nlohmann::json(runs[0].Text(1))},
+           {"at", runs.empty() ? nlohmann::json() : nlohmann::json(FormatRfc3339(runs[0].Int(2)))},
+           {"records", m.Int(0)},
+           {"golden", m.Int(1)},
+           {"attributes", attrs.Int(0)}});
+  }
+
+  nlohmann::json grants = nlohmann::json::array();
+  for (const auto& r : ValueOrThrow(st.Query(
+           "SELECT g.id, g.consumer, g.status, g.created_at, g.expires_at, "
+           "CAST(COALESCE(SUM(u.calls), 0) AS BIGINT), CAST(COALESCE(SUM(u.records), 0) AS "
+           "BIGINT), MAX(u.day) FROM share_grants g LEFT JOIN share_usage u ON u.grant_id = g.id "
+           "WHERE g.resource = ? GROUP BY g.id, g.consumer, g.status, g.created_at, g.expires_at "
+           "ORDER BY g.id DESC LIMIT 100",
+           {res.code})))
+    grants.push_back({{"grant", r.Int(0)},
+                      {"consumer", r.Text(1)},
+                      {"status", r.Text(2)},
+                      {"created_at", FormatRfc3339(r.Int(3))},
+                      {"expires_at", FormatRfc3339(r.Int(4))},
+                      {"calls", r.Int(5)},
+                      {"records", r.Int(6)},
+                      {"last_day", r.IsNull(7) ? nlohmann::json() : nlohmann::json(r.Text(7))}});
+
+  return {{"resource",
+           {{"code", res.code},
+            {"name", res.name},
+            {"department", res.department},
+            {"subject", res.subject}}},
+          {"sources", sources},
+          {"batches", totals.Int(0)},
+          {"records", totals.Int(1)},
+          {"consumers", {{"base_libraries", base}, {"grants", grants}}}};
+}
+
 void AddTicketTransition(Router& router, platform::Platform& p, const char* verb,
                          quality::TicketAction action, std::set<Role> roles, const char* summary) {
   router.Add({"POST",
@@ -83,6 +159,29 @@ void AddTicketTransition(Router& router, platform::Platform& p, const char* verb
 }  // namespace
 
 void RegisterQualityRoutes(Router& router, platform::Platform& p) {
+  router.Add({"GET",
+              "/api/v1/resources/{code}/lineage",
+              false,
+              kReaders,
+              {"A resource's lineage: delivered files (batches, newest first) → the resource → "
+               "its consumers (base-library golden records built from it, sharing grants with "
+               "their calls); the providing department's readers",
+               "quality",
+               {{"batches", "how many of the newest batches to list, 1-100 (default 20)"}}},
+              [&p](Call& call) {
+                auto res = ValueOrThrow(p.catalogue().GetResource(call.request.Param("code")));
+                api::RequireReader(call, res.department);
+                int64_t limit = 20;
+                if (auto* b = call.request.Query("batches"))
+                  if (!ParseInt64(*b, &limit) || limit < 1 || limit > 100)
+                    throw Error(Status::InvalidArgument("batches must be from 1 to 100"));
+                auto out = ResourceLineage(p, res, limit);
+                auto ev = api::EventFor(call, "read", res.code);
+                ev.detail = {{"view", "lineage"}};
+                ThrowIfError(
+                    p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); }));
+                return Response::Json(out);
+              }});
   router.Add({"GET",
               "/api/v1/resources/{code}/quality",
               false,

@@ -50,6 +50,37 @@ sharing::AccessDone ToResponse(Responder done) {
   };
 }
 
+// The management lists page on the server: with `page` or `page_size` in the query the answer
+// is that page of the list (page_size 1-200, default 20) with {total, page, page_size}; without
+// either it is the whole list, as before the lists were paged (clients of that contract keep
+// working). `total` always counts the whole list — which the sharing module bounds to its newest
+// 500 entries (usage: 1000 grants); paging in SQL, past that bound, belongs in sharing/flow.cpp.
+bool WantsPage(const Call& call) {
+  return call.request.Query("page") || call.request.Query("page_size");
+}
+
+nlohmann::json Page(const Call& call, nlohmann::json items) {
+  const auto total = static_cast<int64_t>(items.size());
+  if (!WantsPage(call)) return {{"items", std::move(items)}, {"total", total}};
+  int64_t page, page_size;
+  api::PageParams(call, &page, &page_size);
+  nlohmann::json slice = nlohmann::json::array();
+  const int64_t first = (page - 1) * page_size;
+  for (int64_t i = first; i < total && i < first + page_size; ++i)
+    slice.push_back(std::move(items[static_cast<size_t>(i)]));
+  return {{"items", std::move(slice)}, {"total", total}, {"page", page}, {"page_size", page_size}};
+}
+
+template <typename T>
+nlohmann::json PageOf(const Call& call, const std::vector<T>& list) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& x : list) items.push_back(sharing::ToJson(x));
+  return Page(call, std::move(items));
+}
+
+const char* const kPageDoc = "1-based; with page or page_size the list is paged (total counts all)";
+const char* const kPageSizeDoc = "1-200, default 20";
+
 const std::set<Role> kSharingUsers = {Role::kPlatformAdmin, Role::kDeptSteward, Role::kDeptUser};
 const std::set<Role> kDeciders = {Role::kPlatformAdmin, Role::kDeptSteward};
 
@@ -80,13 +111,14 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               {"Application queues: mine (as consumer), provider (to decide), exceptions "
                "(platform authority)",
                "sharing",
-               {{"queue", "mine | provider | exceptions"}, {"status", "filter by status"}}},
+               {{"queue", "mine | provider | exceptions"},
+                {"status", "filter by status"},
+                {"page", kPageDoc},
+                {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
                 auto list = ValueOrThrow(p.sharing().ListApplications(
                     ActorOf(call), QueryOr(call, "queue", "mine"), QueryOr(call, "status", "")));
-                nlohmann::json items = nlohmann::json::array();
-                for (const auto& a : list) items.push_back(sharing::ToJson(a));
-                return Response::Json({{"items", items}, {"total", items.size()}});
+                return Response::Json(PageOf(call, list));
               }});
   router.Add({"GET",
               "/api/v1/sharing/applications/{id}",
@@ -133,13 +165,11 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               kSharingUsers,
               {"Grants of the department as consumer or provider",
                "sharing",
-               {{"side", "consumer | provider"}}},
+               {{"side", "consumer | provider"}, {"page", kPageDoc}, {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
                 auto list = ValueOrThrow(
                     p.sharing().ListGrants(ActorOf(call), QueryOr(call, "side", "consumer")));
-                nlohmann::json items = nlohmann::json::array();
-                for (const auto& g : list) items.push_back(sharing::ToJson(g));
-                return Response::Json({{"items", items}, {"total", items.size()}});
+                return Response::Json(PageOf(call, list));
               }});
   router.Add({"POST",
               "/api/v1/sharing/grants/{id}/revoke",
@@ -197,12 +227,12 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               "/api/v1/sharing/credentials",
               false,
               kSharingUsers,
-              {"The department's application credentials", "sharing"},
+              {"The department's application credentials",
+               "sharing",
+               {{"page", kPageDoc}, {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
                 auto list = ValueOrThrow(p.sharing().ListCredentials(ActorOf(call)));
-                nlohmann::json items = nlohmann::json::array();
-                for (const auto& c : list) items.push_back(sharing::ToJson(c));
-                return Response::Json({{"items", items}, {"total", items.size()}});
+                return Response::Json(PageOf(call, list));
               }});
   router.Add({"POST",
               "/api/v1/sharing/credentials/{id}/revoke",
@@ -220,14 +250,20 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
               {"Usage: providers see who uses their data, how much and for what; consumers "
                "their grants, quotas and calls",
                "sharing",
-               {{"side", "provider | consumer"}, {"days", "1..366 (default 30)"}}},
+               {{"side", "provider | consumer"},
+                {"days", "1..366 (default 30)"},
+                {"page", kPageDoc},
+                {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
                 int64_t days = 30;
                 if (auto* d = call.request.Query("days"))
                   if (!ParseInt64(*d, &days))
                     throw Error(Status::InvalidArgument("days must be a whole number"));
-                return Response::Json(ValueOrThrow(
-                    p.sharing().Usage(ActorOf(call), QueryOr(call, "side", "consumer"), days)));
+                auto usage = ValueOrThrow(
+                    p.sharing().Usage(ActorOf(call), QueryOr(call, "side", "consumer"), days));
+                auto paged = Page(call, std::move(usage["items"]));
+                for (auto& [k, v] : paged.items()) usage[k] = std::move(v);
+                return Response::Json(usage);
               }});
 
   // ---- The sharing API (application credentials) ----

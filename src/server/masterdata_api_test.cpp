@@ -211,5 +211,117 @@ TEST_P(MasterdataApiTest, RunLookupVerifyExplainAndReviewAreAuthorizedAndAudited
             404);
 }
 
+// The listing of golden records pages on the server, searches by golden id, identifier (blind
+// index) and member record, masks sealed values, and is authorized and audited like a look-up.
+TEST_P(MasterdataApiTest, GoldenListingPagesSearchesMasksAndIsAudited) {
+  EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden", admin()).json()["total"], 0);
+  ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", nlohmann::json::object(), admin()).status,
+            201);
+
+  auto p1 = c().Get("/api/v1/masterdata/person/golden?page_size=4", token("dept_user"));
+  ASSERT_EQ(p1.status, 200) << p1.body;
+  EXPECT_EQ(p1.json()["total"], 10);
+  EXPECT_EQ(p1.json()["match"], "all");
+  ASSERT_EQ(p1.json()["items"].size(), 4u);
+  auto p3 = c().Get("/api/v1/masterdata/person/golden?page=3&page_size=4", token("dept_user"));
+  ASSERT_EQ(p3.json()["items"].size(), 2u);
+  const auto j1 = p1.json(), j3 = p3.json();
+  std::set<int64_t> seen;
+  for (const auto* j : {&j1, &j3})
+    for (const auto& g : (*j)["items"]) seen.insert(g["id"].get<int64_t>());
+  EXPECT_EQ(seen.size(), 6u);
+  // Sealed values are masked; no identifier or name in the answer.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(p1.body.find(IdNumber(i)), std::string::npos);
+    EXPECT_EQ(p1.body.find(kNames[i]), std::string::npos);
+  }
+  const auto& first = j1["items"][0];
+  EXPECT_NE(first["attributes"]["id_card"]["value"].get<std::string>().find('*'),
+            std::string::npos);
+  EXPECT_FALSE(first["attributes"]["name"]["source"]["resource"].get<std::string>().empty());
+
+  // By identifier: the golden record holding it, with both members.
+  auto byid = c().Get("/api/v1/masterdata/person/golden?q=" + IdNumber(1), token("dept_steward"));
+  ASSERT_EQ(byid.status, 200) << byid.body;
+  EXPECT_EQ(byid.json()["match"], "identifier");
+  ASSERT_EQ(byid.json()["total"], 1);
+  const auto g = byid.json()["items"][0];
+  EXPECT_EQ(g["members"].size(), 2u);
+  const int64_t gid = g["id"].get<int64_t>();
+  // By golden id and by member record.
+  auto bynum = c().Get(fmt::format("/api/v1/masterdata/person/golden?q={}", gid), admin()).json();
+  EXPECT_EQ(bynum["match"], "id");
+  ASSERT_EQ(bynum["total"], 1);
+  EXPECT_EQ(bynum["items"][0]["id"], gid);
+  const std::string member = fmt::format("{}:{}", g["members"][1]["resource"].get<std::string>(),
+                                         g["members"][1]["record_id"].get<int64_t>());
+  auto bymember = c().Get("/api/v1/masterdata/person/golden?q=" + member, admin()).json();
+  EXPECT_EQ(bymember["match"], "member");
+  ASSERT_EQ(bymember["total"], 1);
+  EXPECT_EQ(bymember["items"][0]["id"], gid);
+  // Unknown identifier, and text: sealed values (names here) are not searched.
+  EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden?q=" + IdNumber(77), admin()).json()["total"],
+            0);
+  auto text = c().Get("/api/v1/masterdata/person/golden?q=%E8%B5%B5", admin()).json();  // 赵
+  EXPECT_EQ(text["match"], "text");
+  EXPECT_EQ(text["total"], 0);
+  EXPECT_EQ(c().Get("/api/v1/masterdata/legal_entity/golden", admin()).json()["total"], 0);
+
+  // Authorization, bounds, the subject.
+  EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden", token("public")).status, 403);
+  EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden", token("security_auditor")).status, 403);
+  EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden").status, 401);
+  EXPECT_EQ(c().Get("/api/v1/masterdata/person/golden?page_size=51", admin()).status, 400);
+  EXPECT_EQ(c().Get("/api/v1/masterdata/animal/golden", admin()).status, 400);
+
+  // Audited as reads of the base library, without the query (it may be an identifier).
+  auto rows = ValueOrThrow(tp_->platform().store().Query(
+      "SELECT actor, result, detail FROM audit_events WHERE action = 'read' AND resource = "
+      "'MD_PERSON' ORDER BY seq"));
+  int searches = 0;
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.Text(2).find(IdNumber(1)), std::string::npos);
+    if (r.Text(2).find("golden search") != std::string::npos) ++searches;
+  }
+  EXPECT_EQ(searches, 8);
+}
+
+// A run may set its own thresholds; they are checked.
+TEST_P(MasterdataApiTest, RunThresholdsAreChecked) {
+  EXPECT_EQ(
+      c().Post("/api/v1/masterdata/person/runs", {{"review_probability", "low"}}, admin()).status,
+      400);
+  EXPECT_EQ(c().Post("/api/v1/masterdata/person/runs",
+                     {{"match_probability", 0.2}, {"review_probability", 0.3}}, admin())
+                .status,
+            400);
+  EXPECT_EQ(c().Post("/api/v1/masterdata/person/runs", {{"match_probability", 1}}, admin()).status,
+            400);
+  auto run = c().Post("/api/v1/masterdata/person/runs",
+                      {{"match_probability", 0.9}, {"review_probability", 0.0001}}, admin());
+  ASSERT_EQ(run.status, 201) << run.body;
+  EXPECT_EQ(run.json()["clusters"], 10);
+}
+
+// The lineage of a person resource names the base library built from it.
+TEST_P(MasterdataApiTest, LineageNamesTheBaseLibrary) {
+  ASSERT_EQ(c().Post("/api/v1/masterdata/person/runs", nlohmann::json::object(), admin()).status,
+            201);
+  auto r = c().Get("/api/v1/resources/MZ_AID/lineage", admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto base = r.json()["consumers"]["base_libraries"];
+  ASSERT_EQ(base.size(), 1u);
+  EXPECT_EQ(base[0]["subject"], "person");
+  EXPECT_EQ(base[0]["records"], 3);
+  EXPECT_EQ(base[0]["golden"], 3);
+  EXPECT_GT(base[0]["run_id"].get<int64_t>(), 0);
+  // GA is the authoritative source of every attribute: none is taken from MZ.
+  EXPECT_EQ(base[0]["attributes"], 0);
+  auto ga = c().Get("/api/v1/resources/GA_PERSON/lineage", admin()).json();
+  EXPECT_EQ(ga["consumers"]["base_libraries"][0]["records"], 10);
+  EXPECT_GT(ga["consumers"]["base_libraries"][0]["attributes"].get<int64_t>(), 0);
+  EXPECT_EQ(ga["sources"][0]["file"], "delivery.csv");
+}
+
 }  // namespace
 }  // namespace yishu::server

@@ -6,7 +6,6 @@ import { canSee } from './lib/access'
 import Login from './pages/Login.vue'
 
 const Layout = () => import('./pages/Layout.vue')
-const Pending = () => import('./pages/Pending.vue')
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -28,8 +27,8 @@ export const router = createRouter({
         { path: 'quality', name: 'quality', component: () => import('./pages/Quality.vue'), meta: { page: 'quality' } },
         { path: 'sharing', name: 'sharing', component: () => import('./pages/Sharing.vue'), meta: { page: 'sharing' } },
         { path: 'keys', name: 'keys', component: () => import('./pages/Keys.vue'), meta: { page: 'keys' } },
-        { path: 'base', name: 'base', component: Pending, meta: { page: 'base', future: true, title: 'na.base' } },
-        { path: 'review', name: 'review', component: Pending, meta: { page: 'review', future: true, title: 'na.review' } },
+        { path: 'base', name: 'base', component: () => import('./pages/Base.vue'), meta: { page: 'base' } },
+        { path: 'review', name: 'review', component: () => import('./pages/Review.vue'), meta: { page: 'review' } },
         { path: 'forbidden', name: 'forbidden', component: () => import('./pages/Forbidden.vue'), meta: { page: 'home' } },
         { path: ':pathMatch(.*)*', redirect: '/' },
       ],
@@ -47,8 +46,6 @@ router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!session.token) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   await loadCapabilities().catch(() => {})
-  // Pages of later capabilities render their own "not yet available" state.
-  if (to.meta.future) return true
   if (to.meta.page && !canSee(to.meta.page, session.user?.role)) return { name: 'forbidden' }
   return true
 })

@@ -184,10 +184,3 @@ test('standards browser and the validate box', async () => {
   await screenshot(page, 'standards-element')
   s.assertClean()
 })
-
-test('pages of later capabilities say they are not yet available', async () => {
-  await go(page, '/base')
-  await page.locator('[data-test=not-available]').waitFor()
-  await screenshot(page, 'not-yet-available')
-  s.assertClean()
-})

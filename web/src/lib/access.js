@@ -1,7 +1,7 @@
 // Which role sees which page. A page is shown when the role may call the page's main API route,
-// as the server's OpenAPI document says (x-yishu-roles). Pages whose routes the server does not
-// offer yet (base libraries, review) are hidden from the menu (their URLs still answer with a "not yet available" state),
-// except the overview, which works on what exists and falls back to a static list of roles.
+// as the server's OpenAPI document says (x-yishu-roles). A page whose route the server does not
+// offer is hidden from the menu and its URL answers "forbidden" — except the overview, which works
+// on what exists and falls back to a static list of roles.
 import { capabilities, roleMay, hasRoute } from './api'
 
 export const GOVERNMENT_ROLES = [
@@ -12,12 +12,6 @@ export const GOVERNMENT_ROLES = [
   'authorized_operator',
 ]
 const LEADERSHIP_ROLES = ['platform_admin', 'dept_steward', 'dept_user', 'security_auditor']
-
-// Later capabilities: candidate routes (any of them present turns the menu item on).
-export const FUTURE_ROUTES = {
-  base: ['GET /api/v1/base/persons', 'GET /api/v1/base/search', 'GET /api/v1/base-library/search'],
-  review: ['GET /api/v1/review/queue', 'GET /api/v1/review'],
-}
 
 // menu key → {routes: probes, fallback: roles when none of the probes exists (null = hide)}
 const PAGES = {
@@ -31,8 +25,8 @@ const PAGES = {
   quality: { routes: ['GET /api/v1/quality/tickets'], fallback: null },
   sharing: { routes: ['GET /api/v1/sharing/applications'], fallback: null },
   keys: { routes: ['GET /api/v1/security/keys'], fallback: null },
-  base: { routes: FUTURE_ROUTES.base, fallback: null },
-  review: { routes: FUTURE_ROUTES.review, fallback: null },
+  base: { routes: ['GET /api/v1/masterdata/{subject}/golden'], fallback: null },
+  review: { routes: ['GET /api/v1/masterdata/{subject}/review'], fallback: null },
 }
 
 export function canSee(page, role) {
@@ -43,11 +37,6 @@ export function canSee(page, role) {
   const present = p.routes.filter((r) => hasRoute(r))
   if (present.length) return present.some((r) => roleMay(r, role))
   return Array.isArray(p.fallback) && p.fallback.includes(role)
-}
-
-// The first present route of a later capability, or '' when the server has none yet.
-export function futureRoute(page) {
-  return (FUTURE_ROUTES[page] || []).find((r) => hasRoute(r)) || ''
 }
 
 // The console's menu, grouped; labels are i18n keys; icons are names from @element-plus/icons-vue.

@@ -1,7 +1,7 @@
 // Apache ECharts, only the parts the console uses (tree-shaken through echarts/core).
 // The SVG renderer keeps charts sharp when the overview canvas is scaled up to a 4K wall.
 import * as echarts from 'echarts/core'
-import { BarChart, LineChart, PieChart, ScatterChart, EffectScatterChart } from 'echarts/charts'
+import { BarChart, LineChart, PieChart, ScatterChart, EffectScatterChart, GraphChart } from 'echarts/charts'
 import {
   GridComponent,
   TooltipComponent,
@@ -18,6 +18,7 @@ echarts.use([
   PieChart,
   ScatterChart,
   EffectScatterChart,
+  GraphChart,
   GridComponent,
   TooltipComponent,
   LegendComponent,
