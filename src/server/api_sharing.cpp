@@ -51,31 +51,48 @@ sharing::AccessDone ToResponse(Responder done) {
 }
 
 // The management lists page on the server: with `page` or `page_size` in the query the answer
-// is that page of the list (page_size 1-200, default 20) with {total, page, page_size}; without
-// either it is the whole list, as before the lists were paged (clients of that contract keep
-// working). `total` always counts the whole list — which the sharing module bounds to its newest
-// 500 entries (usage: 1000 grants); paging in SQL, past that bound, belongs in sharing/flow.cpp.
+// is that page of the list (page_size 1-200, default 20), cut in SQL, with {total, page,
+// page_size}; without either it is the newest 500, as before the lists were paged (clients of
+// that contract keep working).
 bool WantsPage(const Call& call) {
   return call.request.Query("page") || call.request.Query("page_size");
 }
 
+sharing::ListWindow WindowOf(const Call& call) {
+  if (!WantsPage(call)) return {};
+  int64_t page, page_size;
+  api::PageParams(call, &page, &page_size);
+  return {page_size, (page - 1) * page_size};
+}
+
+// The answer for a list fetched through `fetch(window, &total)`.
+template <typename Fetch>
+nlohmann::json PagedList(const Call& call, Fetch fetch) {
+  const sharing::ListWindow window = WindowOf(call);
+  int64_t total = 0;
+  auto list = ValueOrThrow(fetch(window, &total));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& x : list) items.push_back(sharing::ToJson(x));
+  nlohmann::json out = {{"items", std::move(items)}, {"total", total}};
+  if (WantsPage(call)) {
+    out["page"] = window.offset / window.limit + 1;
+    out["page_size"] = window.limit;
+  }
+  return out;
+}
+
+// Usage is summed over every grant, so its (bounded) list is cut after the sums.
 nlohmann::json Page(const Call& call, nlohmann::json items) {
   const auto total = static_cast<int64_t>(items.size());
   if (!WantsPage(call)) return {{"items", std::move(items)}, {"total", total}};
-  int64_t page, page_size;
-  api::PageParams(call, &page, &page_size);
+  const sharing::ListWindow window = WindowOf(call);
   nlohmann::json slice = nlohmann::json::array();
-  const int64_t first = (page - 1) * page_size;
-  for (int64_t i = first; i < total && i < first + page_size; ++i)
+  for (int64_t i = window.offset; i < total && i < window.offset + window.limit; ++i)
     slice.push_back(std::move(items[static_cast<size_t>(i)]));
-  return {{"items", std::move(slice)}, {"total", total}, {"page", page}, {"page_size", page_size}};
-}
-
-template <typename T>
-nlohmann::json PageOf(const Call& call, const std::vector<T>& list) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& x : list) items.push_back(sharing::ToJson(x));
-  return Page(call, std::move(items));
+  return {{"items", std::move(slice)},
+          {"total", total},
+          {"page", window.offset / window.limit + 1},
+          {"page_size", window.limit}};
 }
 
 const char* const kPageDoc = "1-based; with page or page_size the list is paged (total counts all)";
@@ -116,9 +133,10 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                 {"page", kPageDoc},
                 {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
-                auto list = ValueOrThrow(p.sharing().ListApplications(
-                    ActorOf(call), QueryOr(call, "queue", "mine"), QueryOr(call, "status", "")));
-                return Response::Json(PageOf(call, list));
+                return Response::Json(PagedList(call, [&](sharing::ListWindow w, int64_t* total) {
+                  return p.sharing().ListApplications(ActorOf(call), QueryOr(call, "queue", "mine"),
+                                                      QueryOr(call, "status", ""), w, total);
+                }));
               }});
   router.Add({"GET",
               "/api/v1/sharing/applications/{id}",
@@ -167,9 +185,10 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                "sharing",
                {{"side", "consumer | provider"}, {"page", kPageDoc}, {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
-                auto list = ValueOrThrow(
-                    p.sharing().ListGrants(ActorOf(call), QueryOr(call, "side", "consumer")));
-                return Response::Json(PageOf(call, list));
+                return Response::Json(PagedList(call, [&](sharing::ListWindow w, int64_t* total) {
+                  return p.sharing().ListGrants(ActorOf(call), QueryOr(call, "side", "consumer"), w,
+                                                total);
+                }));
               }});
   router.Add({"POST",
               "/api/v1/sharing/grants/{id}/revoke",
@@ -231,8 +250,9 @@ void RegisterSharingRoutes(Router& router, platform::Platform& p) {
                "sharing",
                {{"page", kPageDoc}, {"page_size", kPageSizeDoc}}},
               [&p](Call& call) {
-                auto list = ValueOrThrow(p.sharing().ListCredentials(ActorOf(call)));
-                return Response::Json(PageOf(call, list));
+                return Response::Json(PagedList(call, [&](sharing::ListWindow w, int64_t* total) {
+                  return p.sharing().ListCredentials(ActorOf(call), w, total);
+                }));
               }});
   router.Add({"POST",
               "/api/v1/sharing/credentials/{id}/revoke",

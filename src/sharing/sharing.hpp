@@ -174,6 +174,12 @@ class EntitySource {
 // Migrations of module "sharing".
 std::vector<store::Migration> SharingMigrations();
 
+// A slice of a list: at most `limit` entries after skipping `offset`.
+struct ListWindow {
+  int64_t limit = 500;
+  int64_t offset = 0;
+};
+
 class Sharing {
  public:
   Sharing(store::Store& store, catalogue::Catalogue& cat, const standards::Registry& registry,
@@ -196,10 +202,15 @@ class Sharing {
   Result<Application> GetApplication(const Actor& actor, int64_t id);
   // queue: "mine" (the actor's department's applications), "provider" (applications to the
   // actor's department's resources; admins see every pending one), "exceptions" (admins).
+  // Lists are newest first; `window` picks a slice of them in SQL and `total` (when given)
+  // receives how many the whole list holds.
   Result<std::vector<Application>> ListApplications(const Actor& actor, std::string_view queue,
-                                                    std::string_view status = {});
+                                                    std::string_view status = {},
+                                                    ListWindow window = {},
+                                                    int64_t* total = nullptr);
   // side: "consumer" or "provider".
-  Result<std::vector<Grant>> ListGrants(const Actor& actor, std::string_view side);
+  Result<std::vector<Grant>> ListGrants(const Actor& actor, std::string_view side,
+                                        ListWindow window = {}, int64_t* total = nullptr);
   // Marks grants past their expiry as expired, each with an audit event. Returns how many.
   Result<int64_t> ExpireGrants();
 
@@ -209,7 +220,8 @@ class Sharing {
   Result<NewCredential> CreateCredential(const Actor& actor, const std::string& department,
                                          const std::string& name);
   Status RevokeCredential(const Actor& actor, const std::string& credential_id);
-  Result<std::vector<Credential>> ListCredentials(const Actor& actor);
+  Result<std::vector<Credential>> ListCredentials(const Actor& actor, ListWindow window = {},
+                                                  int64_t* total = nullptr);
 
   // ---- Usage views ----
   // side "provider": who uses the actor's department's data, how much and for what;
