@@ -223,6 +223,12 @@ class KeySet {
         return;
     }
   }
+  // Room for `n` keys without growing.
+  void Reserve(size_t n) {
+    size_t slots = 1024;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > slots_.size()) Rehash(slots);
+  }
 
  private:
   struct Slot {
@@ -231,8 +237,9 @@ class KeySet {
     int64_t line;  // 0: empty
   };
   static uint64_t Hash(std::string_view k) { return std::hash<std::string_view>()(k); }
-  void Grow() {
-    std::vector<Slot> old(std::max<size_t>(1024, slots_.size() * 2));
+  void Grow() { Rehash(std::max<size_t>(1024, slots_.size() * 2)); }
+  void Rehash(size_t slots) {
+    std::vector<Slot> old(slots);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
     for (const Slot& s : old)
@@ -449,6 +456,14 @@ void Validator::Check(const Record& r, std::vector<std::string_view>* values,
   }
 }
 
+void Validator::ExpectFileBytes(int64_t bytes) {
+  auto& m = *impl_;
+  // A household-register row is about 200 bytes; fewer bytes per row only means a late growth.
+  constexpr int64_t kBytesPerRow = 160, kMaxReserved = int64_t{2} << 20;
+  if (m.keys.empty() || bytes <= 0) return;
+  m.seen.Reserve(static_cast<size_t>(std::min(bytes / kBytesPerRow, kMaxReserved)));
+}
+
 void Validator::Remember(const std::vector<std::string_view>& values, int64_t line) {
   auto& m = *impl_;
   if (m.keys.empty()) return;
@@ -462,6 +477,7 @@ Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const Resou
   YISHU_ASSIGN_OR_RETURN(auto reader, OpenReader(std::move(source), o.file_name, o.reader));
   YISHU_ASSIGN_OR_RETURN(auto v,
                          Validator::Create(resource, registry, reader->header(), o.mapping));
+  v->ExpectFileBytes(reader->bytes_total());
   BatchResult b;
   Record r;
   std::vector<std::string_view> values;
@@ -727,6 +743,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   auto validator = Validator::Create(res, registry_, reader->header(), o.mapping);
   if (!validator.ok()) return fail(validator.status());
   auto& v = *validator.value();
+  v.ExpectFileBytes(reader->bytes_total());
 
   // Whether stored keys can collide with this batch's.
   std::vector<int> keys;
