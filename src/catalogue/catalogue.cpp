@@ -386,18 +386,15 @@ Result<ResourcePage> Catalogue::ListResources(const ResourceQuery& q) {
   ResourcePage page;
   page.page = q.page;
   page.page_size = q.page_size;
-  YISHU_ASSIGN_OR_RETURN(store::Row count,
-                         store_.QueryOne("SELECT count(*) FROM resources" + where, params));
-  page.total = count.Int(0);
-  params.push_back(q.page_size);
-  params.push_back((q.page - 1) * q.page_size);
   YISHU_ASSIGN_OR_RETURN(
-      store::Rows rows,
-      store_.Query("SELECT code, name, department, system, subject, share_type, open_type, "
-                   "security_level, effective_level, update_cycle, tags, version, field_count, "
-                   "updated_at FROM resources" +
-                       where + " ORDER BY code LIMIT ? OFFSET ?",
-                   params));
+      auto listed,
+      store_.QueryPage("SELECT code, name, department, system, subject, share_type, open_type, "
+                       "security_level, effective_level, update_cycle, tags, version, "
+                       "field_count, updated_at",
+                       "FROM resources" + where, params, "ORDER BY code", q.page_size,
+                       (q.page - 1) * q.page_size));
+  page.total = listed.total;
+  const store::Rows& rows = listed.rows;
   for (const auto& r : rows) {
     ResourceSummary s{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
                       r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9)};

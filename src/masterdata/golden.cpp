@@ -869,19 +869,16 @@ Result<nlohmann::json> BaseLibrary::Search(
         "'\\')";
     params.emplace_back(pattern);
   }
-  YISHU_ASSIGN_OR_RETURN(auto total, store_.QueryOne("SELECT COUNT(*)" + from, params));
-  params.emplace_back(page_size);
-  params.emplace_back((page - 1) * page_size);
   YISHU_ASSIGN_OR_RETURN(
-      auto rows,
-      store_.Query("SELECT g.id" + from + " ORDER BY g.id DESC LIMIT ? OFFSET ?", params));
+      auto listed, store_.QueryPage("SELECT g.id", from, params, "ORDER BY g.id DESC", page_size,
+                                    (page - 1) * page_size));
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : rows) {
+  for (const auto& r : listed.rows) {
     YISHU_ASSIGN_OR_RETURN(auto g, Get(r.Int(0), present));
     items.push_back(std::move(g));
   }
   return nlohmann::json{{"items", items},
-                        {"total", total.Int(0)},
+                        {"total", listed.total},
                         {"page", page},
                         {"page_size", page_size},
                         {"match", match}};

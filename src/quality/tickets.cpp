@@ -154,18 +154,13 @@ Result<nlohmann::json> Quality::ListTickets(const TicketQuery& q) {
   if (!q.department.empty()) where += " AND department = ?", p.emplace_back(q.department);
   if (!q.resource.empty()) where += " AND resource = ?", p.emplace_back(q.resource);
   if (!q.status.empty()) where += " AND status = ?", p.emplace_back(q.status);
-  YISHU_ASSIGN_OR_RETURN(auto total,
-                         store_.QueryOne("SELECT COUNT(*) FROM quality_tickets" + where, p));
-  store::Params pp = p;
-  pp.emplace_back(q.page_size);
-  pp.emplace_back((q.page - 1) * q.page_size);
-  YISHU_ASSIGN_OR_RETURN(auto rows, store_.Query("SELECT * FROM quality_tickets" + where +
-                                                     " ORDER BY id DESC LIMIT ? OFFSET ?",
-                                                 pp));
+  YISHU_ASSIGN_OR_RETURN(
+      auto page, store_.QueryPage("SELECT *", "FROM quality_tickets" + where, p, "ORDER BY id DESC",
+                                  q.page_size, (q.page - 1) * q.page_size));
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : rows) items.push_back(TicketJson(r));
+  for (const auto& r : page.rows) items.push_back(TicketJson(r));
   return nlohmann::json{
-      {"items", items}, {"total", total.Int(0)}, {"page", q.page}, {"page_size", q.page_size}};
+      {"items", items}, {"total", page.total}, {"page", q.page}, {"page_size", q.page_size}};
 }
 
 Result<nlohmann::json> Quality::GetTicket(int64_t id) {

@@ -685,30 +685,6 @@ Result<Application> Sharing::GetApplication(const Actor& actor, int64_t id) {
   return a;
 }
 
-namespace {
-
-// Runs `select_sql` + `where_sql` + `order_sql` over the window, and counts what `where_sql`
-// matches into `total` (when asked) from the same FROM clause.
-Result<std::vector<store::Row>> QueryWindow(store::Store& store, const std::string& select_sql,
-                                            const std::string& from_where_sql,
-                                            const store::Params& params,
-                                            const std::string& order_sql, ListWindow window,
-                                            int64_t* total) {
-  if (window.limit < 1 || window.offset < 0)
-    return Status::InvalidArgument("a list window needs limit >= 1 and offset >= 0");
-  if (total) {
-    YISHU_ASSIGN_OR_RETURN(auto n, store.QueryOne("SELECT COUNT(*) " + from_where_sql, params));
-    *total = n.Int(0);
-  }
-  store::Params windowed = params;
-  windowed.emplace_back(window.limit);
-  windowed.emplace_back(window.offset);
-  return store.Query(select_sql + " " + from_where_sql + " " + order_sql + " LIMIT ? OFFSET ?",
-                     windowed);
-}
-
-}  // namespace
-
 Result<std::vector<Application>> Sharing::ListApplications(const Actor& actor,
                                                            std::string_view queue,
                                                            std::string_view status,
@@ -741,8 +717,10 @@ Result<std::vector<Application>> Sharing::ListApplications(const Actor& actor,
     params.emplace_back(std::string(status));
   }
   YISHU_ASSIGN_OR_RETURN(
-      auto rows, QueryWindow(impl_->store, std::string("SELECT ") + kApplicationColumns, sql,
-                             params, "ORDER BY id DESC", window, total));
+      auto page, impl_->store.QueryPage(std::string("SELECT ") + kApplicationColumns, sql, params,
+                                        "ORDER BY id DESC", window.limit, window.offset));
+  if (total) *total = page.total;
+  const auto& rows = page.rows;
   std::vector<Application> out;
   for (const auto& row : rows) {
     YISHU_ASSIGN_OR_RETURN(Application a, ApplicationFromRow(row));
@@ -761,9 +739,11 @@ Result<std::vector<Grant>> Sharing::ListGrants(const Actor& actor, std::string_v
     sql += side == "consumer" ? " WHERE consumer = ?" : " WHERE provider = ?";
     params.emplace_back(actor.principal.department);
   }
-  YISHU_ASSIGN_OR_RETURN(
-      auto rows, QueryWindow(impl_->store, std::string("SELECT ") + kGrantColumns, sql, params,
-                             "ORDER BY id DESC", window, total));
+  YISHU_ASSIGN_OR_RETURN(auto page,
+                         impl_->store.QueryPage(std::string("SELECT ") + kGrantColumns, sql, params,
+                                                "ORDER BY id DESC", window.limit, window.offset));
+  if (total) *total = page.total;
+  const auto& rows = page.rows;
   std::vector<Grant> out;
   int64_t now = impl_->Now();
   for (const auto& row : rows) {
@@ -876,10 +856,11 @@ Result<std::vector<Credential>> Sharing::ListCredentials(const Actor& actor, Lis
     params.emplace_back(actor.principal.department);
   }
   YISHU_ASSIGN_OR_RETURN(
-      auto rows,
-      QueryWindow(impl_->store,
-                  "SELECT id, department, name, public_key, status, created_by, created_at", sql,
-                  params, "ORDER BY created_at DESC, id DESC", window, total));
+      auto page, impl_->store.QueryPage(
+                     "SELECT id, department, name, public_key, status, created_by, created_at", sql,
+                     params, "ORDER BY created_at DESC, id DESC", window.limit, window.offset));
+  if (total) *total = page.total;
+  const auto& rows = page.rows;
   std::vector<Credential> out;
   for (const auto& r : rows)
     out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Int(6)});

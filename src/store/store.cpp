@@ -159,6 +159,26 @@ Result<Row> Store::QueryOne(std::string_view sql, const Params& params) {
   return lease->QueryOne(sql, params);
 }
 
+Result<Store::Page> Store::QueryPage(std::string_view select_sql, std::string_view from_where_sql,
+                                     const Params& params, std::string_view order_sql,
+                                     int64_t limit, int64_t offset) {
+  if (limit < 1 || offset < 0)
+    return Status::InvalidArgument("a page needs limit >= 1 and offset >= 0");
+  auto lease = Acquire();
+  Page page;
+  YISHU_ASSIGN_OR_RETURN(Row count,
+                         lease->QueryOne("SELECT COUNT(*) " + std::string(from_where_sql), params));
+  page.total = count.Int(0);
+  Params windowed = params;
+  windowed.emplace_back(limit);
+  windowed.emplace_back(offset);
+  YISHU_ASSIGN_OR_RETURN(
+      page.rows, lease->Query(std::string(select_sql) + " " + std::string(from_where_sql) + " " +
+                                  std::string(order_sql) + " LIMIT ? OFFSET ?",
+                              windowed));
+  return page;
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   const std::string& url = options.url;
   if (StartsWith(url, "sqlite:")) return OpenSqliteStore(url.substr(7), options.pool_size);

@@ -115,6 +115,17 @@ class Store {
   Result<Rows> Query(std::string_view sql, const Params& params = {});
   Result<Row> QueryOne(std::string_view sql, const Params& params = {});
 
+  // One page of a list: the rows of `select_sql from_where_sql order_sql` from `offset`, at most
+  // `limit` of them, and how many rows `from_where_sql` (a FROM clause with its WHERE) holds in
+  // all. `params` are those of from_where_sql.
+  struct Page {
+    Rows rows;
+    int64_t total = 0;
+  };
+  Result<Page> QueryPage(std::string_view select_sql, std::string_view from_where_sql,
+                         const Params& params, std::string_view order_sql, int64_t limit,
+                         int64_t offset);
+
  protected:
   friend class ConnectionLease;
   virtual void Release(std::unique_ptr<Connection> conn) = 0;
