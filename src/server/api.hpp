@@ -4,7 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <shared_mutex>
+#include <unordered_map>
 
+#include "common/metrics.hpp"
 #include "platform/platform.hpp"
 #include "server/http_server.hpp"
 #include "server/router.hpp"
@@ -43,9 +46,19 @@ class Dispatcher {
   Response Handle(Request& req);
 
  private:
+  // A request's counter and latency histogram. The registry looks metrics up by name and
+  // formatted labels under one lock; the few (method, route, status) triples in use are looked
+  // up there once and kept here, so answering costs no string building.
+  struct RouteMetrics {
+    metrics::Histogram* latency = nullptr;
+    std::vector<std::pair<int, metrics::Counter*>> by_status;
+  };
+  void Observe(const std::string& method, const std::string& route, int status, double seconds);
   Response ServeStatic(const Request& req);
   const Router& router_;
   platform::Platform& platform_;
+  std::shared_mutex metrics_mu_;
+  std::unordered_map<std::string, RouteMetrics> metrics_;  // by "METHOD route"
 };
 
 // Helpers shared by the handler files.

@@ -46,6 +46,11 @@ sharing::AccessDone ToResponse(Responder done) {
     res.status = r.http_status;
     res.content_type = std::move(r.content_type);
     res.body = std::move(r.body);
+    if (r.render)
+      res.render = [render = std::move(r.render)](Response& res) {
+        Status s = render(&res.body);
+        if (!s.ok()) res = Response::Error(s);
+      };
     done(std::move(res));
   };
 }

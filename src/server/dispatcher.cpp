@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <set>
 #include <sstream>
 
 #include "common/json_reader.hpp"
@@ -43,11 +44,44 @@ std::string MimeType(const std::string& path) {
 Dispatcher::Dispatcher(const Router& router, platform::Platform& platform)
     : router_(router), platform_(platform) {}
 
+void Dispatcher::Observe(const std::string& method, const std::string& route, int status,
+                         double seconds) {
+  const std::string key = method + ' ' + route;
+  auto find = [&](RouteMetrics& m) -> metrics::Counter* {
+    for (auto& [code, counter] : m.by_status)
+      if (code == status) return counter;
+    return nullptr;
+  };
+  {
+    std::shared_lock lock(metrics_mu_);
+    auto it = metrics_.find(key);
+    if (it != metrics_.end()) {
+      if (metrics::Counter* counter = find(it->second)) {
+        counter->Inc();
+        it->second.latency->Observe(seconds);
+        return;
+      }
+    }
+  }
+  std::unique_lock lock(metrics_mu_);
+  RouteMetrics& m = metrics_[key];
+  if (!m.latency) m.latency = &LatencyHistogram(method, route);
+  metrics::Counter* counter = find(m);
+  if (!counter) {
+    counter = &RequestCounter(method, route, status);
+    m.by_status.emplace_back(status, counter);
+  }
+  counter->Inc();
+  m.latency->Observe(seconds);
+}
+
 Response Dispatcher::Handle(Request& req) {
   std::promise<Response> promise;
   auto future = promise.get_future();
   HandleAsync(req, [&promise](Response r) { promise.set_value(std::move(r)); });
-  return future.get();
+  Response res = future.get();
+  if (res.render) std::exchange(res.render, nullptr)(res);
+  return res;
 }
 
 void Dispatcher::HandleAsync(Request& req, Responder done) {
@@ -55,12 +89,15 @@ void Dispatcher::HandleAsync(Request& req, Responder done) {
   std::string route_label = "unmatched";
   bool api = StartsWith(req.path, "/api/");
   // Headers and metrics for every answer, however it completes.
-  auto finish = [start, api, method = req.method](Response res, const std::string& label,
-                                                  const Responder& done) {
+  // Any token is a method to the HTTP parser: only the standard ones become metric labels.
+  static const std::set<std::string> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                                 "PATCH", "DELETE", "OPTIONS"};
+  std::string method = kMethods.count(req.method) ? req.method : "OTHER";
+  auto finish = [this, start, api, method = std::move(method)](
+                    Response res, const std::string& label, const Responder& done) {
     if (api) res.headers.emplace_back("Cache-Control", "no-store");
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    RequestCounter(method, label, res.status).Inc();
-    LatencyHistogram(method, label).Observe(secs);
+    Observe(method, label, res.status, secs);
     done(std::move(res));
   };
   Response res;

@@ -38,6 +38,10 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, fills in the answer on the connection's own thread just before it is sent
+  // (replacing it with an error if need be). For answers completed on a shared writer thread
+  // whose remaining work (unsealing, masking) should not queue behind that thread.
+  std::function<void(Response&)> render;
 
   static Response Json(const nlohmann::json& j, int status = 200);
   static Response Text(std::string text, std::string content_type, int status = 200);

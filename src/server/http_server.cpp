@@ -215,6 +215,7 @@ class Session : public std::enable_shared_from_this<Session> {
       asio::dispatch(self->stream_.get_executor(),
                      [self, res = std::move(res), keep_alive, version]() mutable {
                        self->DropSpool();
+                       if (res.render) std::exchange(res.render, nullptr)(res);
                        self->Send(std::move(res), keep_alive, version);
                      });
     };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
@@ -289,13 +290,16 @@ static bool Begin(Sharing::Impl& m, const AccessRequest& r, const std::string& r
                   std::string action, Access* a, const AccessDone& done);
 
 // Sends the access to the group commit; `result` goes to `done` once it is durable.
+// Puts a refusal (or an internal error) on the access's record.
+static void MarkRefused(const Status& s, audit::AuditEvent& event, Metering& metering) {
+  event.result = s.code() == ErrorCode::kInternal ? "error" : "denied";
+  if (event.detail.is_null()) event.detail = nlohmann::json::object();
+  event.detail["error"] = std::string(ErrorCodeName(s.code()));
+  if (metering.grant_id) metering.denied = 1;
+}
+
 static void Finish(Sharing::Impl& m, Access a, AccessResult result, const AccessDone& done) {
-  if (!result.status.ok()) {
-    a.event.result = result.status.code() == ErrorCode::kInternal ? "error" : "denied";
-    if (a.event.detail.is_null()) a.event.detail = nlohmann::json::object();
-    a.event.detail["error"] = std::string(ErrorCodeName(result.status.code()));
-    if (a.metering.grant_id) a.metering.denied = 1;
-  }
+  if (!result.status.ok()) MarkRefused(result.status, a.event, a.metering);
   m.access_log->Submit(std::move(a.event), std::move(a.metering),
                        [result = std::move(result), done](const Status& s) mutable {
                          if (!s.ok()) {
@@ -425,7 +429,7 @@ static bool Begin(Sharing::Impl& m, const AccessRequest& r, const std::string& r
 }
 
 // A look-up that found nothing counts towards the enumeration limit.
-static void CountMiss(Sharing::Impl& m, const Access& a) {
+static void CountMiss(Sharing::Impl& m, const Access& a, const audit::AuditEvent& event) {
   int64_t now = m.Now();
   int64_t minute = now / 60000;
   bool report = false;
@@ -444,7 +448,7 @@ static void CountMiss(Sharing::Impl& m, const Access& a) {
     }
   }
   if (report) {
-    audit::AuditEvent ev = a.event;
+    audit::AuditEvent ev = event;
     ev.action = "share.enumeration_suspected";
     ev.result = "denied";
     ev.detail = {{"grant", a.plan->grant.id},
@@ -456,11 +460,11 @@ static void CountMiss(Sharing::Impl& m, const Access& a) {
 
 // When a statement that requires the grant and credential to be active found nothing: was it
 // revoked meanwhile (another process, the CLI)? Then drop the cached entries and refuse.
-static Status StillAllowed(Sharing::Impl& m, const Access& a) {
-  auto g = m.store.QueryOne("SELECT status, expires_at FROM share_grants WHERE id = ?",
-                            {a.plan->grant.id});
-  auto c = m.store.QueryOne("SELECT status FROM share_credentials WHERE id = ?",
-                            {a.cred->credential.id});
+static Status StillAllowed(Sharing::Impl& m, const Access& a, store::Connection& conn) {
+  auto g =
+      conn.QueryOne("SELECT status, expires_at FROM share_grants WHERE id = ?", {a.plan->grant.id});
+  auto c =
+      conn.QueryOne("SELECT status FROM share_credentials WHERE id = ?", {a.cred->credential.id});
   if (!g.ok()) return g.status();
   if (!c.ok()) return c.status();
   if (c->Text(0) != "active") {
@@ -523,41 +527,78 @@ void Sharing::GetRecord(const AccessRequest& r, const std::string& resource, con
   if (!p.key) return fail(Status::FailedPrecondition("resource " + resource + " has no key field"));
   if (key.empty() || key.size() > kMaxKeyBytes || !IsValidUtf8(key))
     return fail(Status::InvalidArgument("the key must be 1 to 256 bytes of UTF-8"));
-  AccessResult result;
+  store::Params params;
   try {
     auto key_value = m.FilterValue(*p.key, key);
     if (!key_value.ok()) return fail(key_value.status());
     if (p.key->bidx) a.event.detail["key_bidx"] = crypto::ToHex(key_value->AsBytes()).substr(0, 16);
-    store::Params params;
     params.reserve(4 + p.row_filter_values.size());
     params.push_back(std::move(key_value).value());
-    params.insert(params.end(), p.row_filter_values.begin(), p.row_filter_values.end());
-    params.emplace_back(p.grant.id);
-    params.emplace_back(m.Now());
-    params.emplace_back(a.cred->credential.id);
-    auto rows = m.store.Query(p.by_key_sql, params);
-    if (!rows.ok()) return fail(rows.status());
-    if (rows->empty()) {
-      Status allowed = StillAllowed(m, a);
-      if (!allowed.ok()) return fail(allowed);
-      CountMiss(m, a);
-      return fail(
-          Status::NotFound("no record with that key in " + resource + " within your grant"));
-    }
-    result.body.reserve(256);
-    result.body = "{\"resource\":";
-    AppendJsonString(result.body, resource);
-    result.body += ",\"grant\":" + std::to_string(p.grant.id) + ",\"record\":";
-    Status s = RenderRecord(m, p, (*rows)[0], result.body);
-    if (!s.ok()) return fail(s);
-    result.body += '}';
   } catch (const Error& e) {
     return fail(e.status());
   }
-  a.event.fields = p.field_names;
-  a.event.record_count = 1;
-  a.metering.records = 1;
-  Finish(m, std::move(a), std::move(result), done);
+  params.insert(params.end(), p.row_filter_values.begin(), p.row_filter_values.end());
+  params.emplace_back(p.grant.id);
+  params.emplace_back(m.Now());
+  params.emplace_back(a.cred->credential.id);
+
+  // The look-up runs in the access log's group transaction (see AccessLog::InTransaction): the
+  // record is read in the commit that records its reading. What it found waits here.
+  struct Found {
+    Status status;
+    std::optional<store::Row> row;
+  };
+  auto found = std::make_shared<Found>();
+  auto access = std::make_shared<Access>(std::move(a));
+  auto look_up = [&m, access, found, params = std::move(params)](
+                     store::Connection& tx, audit::AuditEvent& event, Metering& metering) {
+    const GrantPlan& p = *access->plan;
+    found->status = Status::Ok();
+    auto rows = tx.Query(p.by_key_sql, params);
+    if (!rows.ok()) {
+      found->status = rows.status();
+    } else if (rows->empty()) {
+      found->status = StillAllowed(m, *access, tx);
+      if (found->status.ok()) {
+        CountMiss(m, *access, event);
+        found->status = Status::NotFound("no record with that key in " + p.grant.resource +
+                                         " within your grant");
+      }
+    } else {
+      found->row.emplace(std::move((*rows)[0]));
+      event.fields = p.field_names;
+      event.record_count = 1;
+      metering.records = 1;
+    }
+    if (!found->status.ok()) MarkRefused(found->status, event, metering);
+  };
+  audit::AuditEvent event = std::move(access->event);
+  Metering metering = std::move(access->metering);
+  m.access_log->Submit(std::move(event), std::move(metering), std::move(look_up),
+                       [&m, access, found, resource, done](const Status& recorded) {
+                         AccessResult result;
+                         if (!recorded.ok()) {
+                           result.status =
+                               recorded.WithContext("recording the access");  // release nothing
+                         } else if (!found->status.ok()) {
+                           result.status = found->status;
+                         } else {
+                           // Unsealing and masking are left to the caller's thread
+                           // (AccessResult::render): this runs on the access log's writer, which
+                           // every access shares.
+                           result.render = [&m, access, found, resource](std::string* body) {
+                             const GrantPlan& p = *access->plan;
+                             body->reserve(256);
+                             *body = "{\"resource\":";
+                             AppendJsonString(*body, resource);
+                             *body += ",\"grant\":" + std::to_string(p.grant.id) + ",\"record\":";
+                             YISHU_RETURN_IF_ERROR(RenderRecord(m, p, *found->row, *body));
+                             *body += '}';
+                             return Status::Ok();
+                           };
+                         }
+                         done(std::move(result));
+                       });
 }
 
 void Sharing::QueryRecords(const AccessRequest& r, const std::string& resource, AccessDone done) {
@@ -607,7 +648,7 @@ void Sharing::QueryRecords(const AccessRequest& r, const std::string& resource, 
     auto rows = m.store.Query(sql, params);
     if (!rows.ok()) return fail(rows.status());
     if (rows->empty()) {
-      Status allowed = StillAllowed(m, a);
+      Status allowed = StillAllowed(m, a, *m.store.Acquire());
       if (!allowed.ok()) return fail(allowed);
     }
     bool has_more = static_cast<int64_t>(rows->size()) > page_size;

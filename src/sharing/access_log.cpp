@@ -2,6 +2,7 @@
 
 #include <future>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -22,12 +23,20 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::Submit(audit::AuditEvent event, Metering metering, Done done) {
+  Submit(std::move(event), std::move(metering), nullptr, std::move(done));
+}
+
+void AccessLog::Submit(audit::AuditEvent event, Metering metering, InTransaction work, Done done) {
   if (event.at_millis == 0) event.at_millis = NowMillis();
+  bool was_empty;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back({std::move(event), std::move(metering), std::move(done)});
+    was_empty = queue_.empty();
+    queue_.push_back({std::move(event), std::move(metering), std::move(work), std::move(done)});
   }
-  has_work_.notify_one();
+  // A writer that is busy takes the whole queue when it comes back: waking it again is a
+  // system call for nothing.
+  if (was_empty) has_work_.notify_one();
 }
 
 Status AccessLog::Append(audit::AuditEvent event, Metering metering) {
@@ -43,20 +52,29 @@ AccessLog::Stats AccessLog::stats() const {
   return stats_;
 }
 
-Status AccessLog::Commit(std::deque<Pending>& group) {
-  std::vector<audit::AuditEvent> events;
-  events.reserve(group.size());
-  // Metering summed per (grant, credential, day): one upsert per key and group.
-  std::map<std::tuple<int64_t, std::string, std::string>, Metering> usage;
-  for (auto& p : group) {
-    events.push_back(p.event);
-    if (p.metering.grant_id == 0) continue;
-    auto& u = usage[{p.metering.grant_id, p.metering.credential, p.metering.day}];
-    u.calls += p.metering.calls;
-    u.records += p.metering.records;
-    u.denied += p.metering.denied;
-  }
-  return store_.Transact([&](store::Connection& tx) -> Status {
+Status AccessLog::Commit(store::Connection& conn, std::deque<Pending>& group) {
+  return store::TransactOn(conn, [&](store::Connection& tx) -> Status {
+    for (auto& p : group) {
+      if (!p.work) continue;
+      try {
+        p.work(tx, p.event, p.metering);
+      } catch (const std::exception& e) {
+        p.event.result = "error";
+        p.event.detail["error"] = std::string("Internal: ") + e.what();
+      }
+    }
+    std::vector<audit::AuditEvent> events;
+    events.reserve(group.size());
+    // Metering summed per (grant, credential, day): one upsert per key and group.
+    std::map<std::tuple<int64_t, std::string, std::string>, Metering> usage;
+    for (auto& p : group) {
+      events.push_back(p.event);
+      if (p.metering.grant_id == 0) continue;
+      auto& u = usage[{p.metering.grant_id, p.metering.credential, p.metering.day}];
+      u.calls += p.metering.calls;
+      u.records += p.metering.records;
+      u.denied += p.metering.denied;
+    }
     for (const auto& [key, u] : usage) {
       const auto& [grant, credential, day] = key;
       YISHU_RETURN_IF_ERROR(
@@ -68,11 +86,21 @@ Status AccessLog::Commit(std::deque<Pending>& group) {
 }
 
 void AccessLog::WriterLoop() {
+  // Kept from group to group while there is work (a warm page cache); given back to the pool
+  // after a moment without work, so an idle access log holds no connection.
+  std::optional<store::ConnectionLease> lease;
+  constexpr auto kLinger = std::chrono::milliseconds(200);
   for (;;) {
     std::deque<Pending> group;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      has_work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (lease && !has_work_.wait_for(lock, kLinger, ready)) {
+        lock.unlock();
+        lease.reset();
+        continue;
+      }
+      has_work_.wait(lock, ready);
       if (queue_.empty() && stopping_) return;
       while (!queue_.empty() && group.size() < max_group_) {
         group.push_back(std::move(queue_.front()));
@@ -81,10 +109,12 @@ void AccessLog::WriterLoop() {
     }
     Status s;
     try {
-      s = Commit(group);
+      if (!lease) lease.emplace(store_.Acquire());
+      s = Commit(**lease, group);
     } catch (const std::exception& e) {
       s = Status::Internal(std::string("committing accesses: ") + e.what());
     }
+    if (!s.ok()) lease.reset();  // a broken connection is not kept
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (s.ok()) {

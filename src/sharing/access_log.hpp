@@ -9,7 +9,15 @@
 // form the next. The completion callbacks run on the writer thread: keep them short (post the
 // response to the connection's executor).
 //
-// Thread-safe. The writer holds one pooled connection while it commits.
+// An access may bring work to run inside its group's transaction (InTransaction): the look-up
+// itself. The record is then read in the very transaction that records the access, and on the
+// writer's connection, whose page cache stays warm. (In SQLite's WAL mode a connection drops
+// its whole page cache whenever another connection has committed; with the access log
+// committing hundreds of times a second, look-ups on other connections would read every page
+// from the file again, several system calls per look-up.)
+//
+// Thread-safe. The writer keeps one pooled connection while it has work and gives it back once
+// idle for a moment.
 // Failure: a group that fails to commit fails every access in it (each callback gets the
 // error; the API then answers 500 and releases no data).
 #pragma once
@@ -39,6 +47,12 @@ struct Metering {
 class AccessLog {
  public:
   using Done = std::function<void(const Status&)>;
+  // Runs in the group's transaction before the events are appended; it may complete its own
+  // access's event and metering (what was found, or why it was refused). It must not fail the
+  // group: errors are its own to report (through what it captured) and to put in the event.
+  // It may run more than once if the group's transaction is retried.
+  using InTransaction =
+      std::function<void(store::Connection& tx, audit::AuditEvent& event, Metering& metering)>;
   AccessLog(store::Store& store, audit::AuditLog& log, size_t max_group = 2048);
   // Commits everything queued, then stops.
   ~AccessLog();
@@ -46,6 +60,7 @@ class AccessLog {
   AccessLog& operator=(const AccessLog&) = delete;
 
   void Submit(audit::AuditEvent event, Metering metering, Done done);
+  void Submit(audit::AuditEvent event, Metering metering, InTransaction work, Done done);
   // Submits and waits (management paths and tests).
   Status Append(audit::AuditEvent event, Metering metering);
 
@@ -60,10 +75,11 @@ class AccessLog {
   struct Pending {
     audit::AuditEvent event;
     Metering metering;
+    InTransaction work;
     Done done;
   };
   void WriterLoop();
-  Status Commit(std::deque<Pending>& group);
+  Status Commit(store::Connection& conn, std::deque<Pending>& group);
 
   store::Store& store_;
   audit::AuditLog& log_;

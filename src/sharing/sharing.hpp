@@ -136,6 +136,11 @@ struct AccessRequest {
 struct AccessResult {
   Status status;
   std::string body;  // JSON, built without a DOM on the hot path
+  // When set, the body is produced by calling this, on the thread that answers the caller (the
+  // HTTP connection's), not on the access log's writer thread where `done` is called: unsealing
+  // and masking then run in parallel instead of queueing behind that one thread. A failure
+  // there answers with its status instead.
+  std::function<Status(std::string* body)> render;
   std::string content_type = "application/json; charset=utf-8";
   int http_status = 200;    // on success (202 for an accepted export)
   int64_t retry_after = 0;  // seconds, for 429

@@ -110,38 +110,42 @@ bool IsRetryable(const Status& s) {
 }
 }  // namespace
 
-Status Store::Transact(const std::function<Status(Connection&)>& body, bool write) {
-  auto lease = Acquire();
+Status TransactOn(Connection& conn, const std::function<Status(Connection&)>& body, bool write) {
   Status last;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(5 << attempt));
-    Status s = lease->Begin(write);
+    Status s = conn.Begin(write);
     if (!s.ok()) {
       last = s;
       if (IsRetryable(s)) continue;
       return s;
     }
     try {
-      s = body(*lease);
+      s = body(conn);
     } catch (...) {
-      (void)lease->Rollback();
+      (void)conn.Rollback();
       throw;
     }
     if (!s.ok()) {
-      (void)lease->Rollback();
+      (void)conn.Rollback();
       if (IsRetryable(s)) {
         last = s;
         continue;
       }
       return s;
     }
-    s = lease->Commit();
+    s = conn.Commit();
     if (s.ok()) return s;
-    (void)lease->Rollback();
+    (void)conn.Rollback();
     last = s;
     if (!IsRetryable(s)) return s;
   }
   return last;
+}
+
+Status Store::Transact(const std::function<Status(Connection&)>& body, bool write) {
+  auto lease = Acquire();
+  return TransactOn(*lease, body, write);
 }
 
 Result<int64_t> Store::Exec(std::string_view sql, const Params& params) {

@@ -131,6 +131,11 @@ class Store {
   virtual void Release(std::unique_ptr<Connection> conn) = 0;
 };
 
+// Store::Transact on a connection the caller already holds (a writer thread that keeps its
+// connection, and with it a warm page cache, from one transaction to the next).
+Status TransactOn(Connection& conn, const std::function<Status(Connection&)>& body,
+                  bool write = true);
+
 // Backends (used by Store::Open; exposed for tests).
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int pool_size);
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, int pool_size);
