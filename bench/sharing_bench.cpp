@@ -291,6 +291,11 @@ int main(int argc, char** argv) {
     fmt::print("  yishu share look-up {:>10.0f} req/s   p99 {:>7.2f} ms   non-2xx {}\n", ys.rps,
                ys.p99_ms, ys.non2xx);
     fmt::print("  ratio yishu/nginx   {:>10.3f}\n", base.rps > 0 ? ys.rps / base.rps : 0.0);
+    std::smatch dist;
+    if (std::regex_search(ys.raw, dist,
+                          std::regex(R"(50%\s+(\S+)\s+75%\s+(\S+)\s+90%\s+(\S+)\s+99%\s+(\S+))")))
+      fmt::print("  yishu latency: p50 {}  p75 {}  p90 {}  p99 {}\n", dist[1].str(), dist[2].str(),
+                 dist[3].str(), dist[4].str());
     fmt::print(
         "  yishu CPU: {:.1f} core-seconds in {} s ({:.0f}% of 2 cores), {:.0f} us per request\n",
         cpu, seconds, 100 * cpu / (2.0 * seconds),

@@ -276,6 +276,18 @@ struct AuditLog::Key {
   std::string key_id;
   std::string public_hex;
   crypto::SecretString private_hex;
+  // Made once: deriving the public point (for Z_A) costs as much again as the signature.
+  mutable std::mutex signer_mu;
+  mutable std::optional<crypto::Sm2Signer> signer;
+
+  Result<std::string> Sign(std::string_view message) const {
+    std::lock_guard lock(signer_mu);
+    if (!signer) {
+      YISHU_ASSIGN_OR_RETURN(crypto::Sm2Signer made, crypto::Sm2Signer::Create(private_hex.view()));
+      signer.emplace(std::move(made));
+    }
+    return signer->Sign(message);
+  }
 };
 
 struct AuditLog::Head {
@@ -301,10 +313,13 @@ AuditLog::AuditLog(store::Store& store, std::string signing_kek, AuditOptions op
   if (options_.index_in_background && options_.index_every_millis > 0)
     indexer_ = std::thread([this] {
       // Catch up in bounded transactions; Search scans whatever is not indexed meanwhile.
+      // Between two batches the write lock is left free for a moment: SQLite's lock is not
+      // fair, and a waiting appender (polling) would otherwise miss every gap between batches.
       RunEvery(options_.index_every_millis, [this] {
         for (;;) {
           auto n = IndexPending(options_.index_batch);
           if (!n.ok() || *n < options_.index_batch) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
       });
     });
@@ -464,7 +479,7 @@ Status AuditLog::SignCheckpoint(Connection& tx, Head& head) {
   YISHU_ASSIGN_OR_RETURN(auto key, SigningKey(tx));
   int64_t now = Now();
   std::string msg = CheckpointMessage(head.seq, head.hash, now, head.checkpoint_seq, key->key_id);
-  YISHU_ASSIGN_OR_RETURN(std::string sig, crypto::Sm2Sign(key->private_hex.view(), msg));
+  YISHU_ASSIGN_OR_RETURN(std::string sig, key->Sign(msg));
   YISHU_RETURN_IF_ERROR(
       tx.Exec("INSERT INTO audit_checkpoints (seq, hash, at_millis, prev_seq, key_id, signature) "
               "VALUES (?, ?, ?, ?, ?, ?)",

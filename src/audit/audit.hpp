@@ -145,7 +145,7 @@ struct AuditOptions {
   // every index_every_millis, at most index_batch entries per transaction.
   bool index_in_background = false;
   int64_t index_every_millis = 2000;
-  int64_t index_batch = 200000;
+  int64_t index_batch = 5000;
   // Clock for at_millis and checkpoint times (tests move it); nullptr = system clock.
   const Clock* clock = nullptr;
   // Threads reading and hashing during Verify (0 = hardware concurrency, at most 8). Each holds

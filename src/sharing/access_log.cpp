@@ -53,22 +53,24 @@ AccessLog::Stats AccessLog::stats() const {
 }
 
 Status AccessLog::Commit(store::Connection& conn, std::deque<Pending>& group) {
+  // The events move into one contiguous batch for the audit log (no copy of each).
+  std::vector<audit::AuditEvent> events;
+  events.reserve(group.size());
+  for (auto& p : group) events.push_back(std::move(p.event));
   return store::TransactOn(conn, [&](store::Connection& tx) -> Status {
-    for (auto& p : group) {
+    for (size_t i = 0; i < group.size(); ++i) {
+      Pending& p = group[i];
       if (!p.work) continue;
       try {
-        p.work(tx, p.event, p.metering);
+        p.work(tx, events[i], p.metering);
       } catch (const std::exception& e) {
-        p.event.result = "error";
-        p.event.detail["error"] = std::string("Internal: ") + e.what();
+        events[i].result = "error";
+        events[i].detail["error"] = std::string("Internal: ") + e.what();
       }
     }
-    std::vector<audit::AuditEvent> events;
-    events.reserve(group.size());
     // Metering summed per (grant, credential, day): one upsert per key and group.
     std::map<std::tuple<int64_t, std::string, std::string>, Metering> usage;
     for (auto& p : group) {
-      events.push_back(p.event);
       if (p.metering.grant_id == 0) continue;
       auto& u = usage[{p.metering.grant_id, p.metering.credential, p.metering.day}];
       u.calls += p.metering.calls;
