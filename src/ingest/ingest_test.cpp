@@ -682,6 +682,47 @@ TEST_P(IngestStoreTest, BadFilesFailTheBatchClearly) {
   EXPECT_EQ(r->accepted + r->quarantined, 1);
 }
 
+// Thousands of keys grow the batch's key set many times over (it starts small for a source of
+// unknown size); a repeat after every growth is still found, and names the line that had it first.
+TEST_P(IngestStoreTest, DuplicateKeysAreFoundAcrossManyGrowthsOfTheKeySet) {
+  IngestOptions o;
+  o.resource = "GA_HOUSEHOLD";
+  o.file_name = "many.csv";
+  auto id = [](int i) {
+    std::string first17 =
+        fmt::format("110105{:04}{:02}{:02}001", 1950 + i / 240, 1 + i % 240 / 20, 1 + i % 20);
+    return first17 + standards::IdCardCheckChar(first17);
+  };
+  auto row = [&](int i) {
+    std::string d = id(i).substr(6, 8);
+    return fmt::format("{},张三,1,{}-{}-{},H{},某地,\n", id(i), d.substr(0, 4), d.substr(4, 2),
+                       d.substr(6, 2), i);
+  };
+  std::string csv = "id_number,name,gender,birth_date,household_no,address,mobile\n";
+  constexpr int kKeys = 5000;
+  for (int i = 0; i < kKeys; ++i) csv += row(i);
+  const std::vector<int> repeated = {0, 511, 512, 1023, 2047, 4999};
+  for (int i : repeated) csv += row(i);
+  auto r = ing_->Ingest(MemorySource(csv), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->read, kKeys + static_cast<int64_t>(repeated.size()));
+  EXPECT_EQ(r->accepted, kKeys);
+  ASSERT_EQ(r->quarantined, static_cast<int64_t>(repeated.size()))
+      << ValueOrThrow(ing_->Quarantine(r->batch_id))["items"][0].dump();
+  auto q = ValueOrThrow(ing_->Quarantine(r->batch_id));
+  ASSERT_EQ(q["items"].size(), repeated.size());
+  for (size_t n = 0; n < repeated.size(); ++n) {
+    const auto& item = q["items"][n];
+    EXPECT_EQ(item["line"], kKeys + 2 + static_cast<int>(n));
+    ASSERT_EQ(item["reasons"].size(), 1u) << item.dump();
+    EXPECT_EQ(item["reasons"][0]["rule"], "duplicate_key");
+    EXPECT_NE(item["reasons"][0]["message"].get<std::string>().find(
+                  "line " + std::to_string(repeated[n] + 2)),
+              std::string::npos)
+        << item.dump();
+  }
+}
+
 TEST_P(IngestStoreTest, ExcelMangledAndCrossFieldReasonsAreAllKept) {
   IngestOptions o;
   o.resource = "GA_HOUSEHOLD";
