@@ -66,10 +66,6 @@ int64_t SecondsToMidnight(int64_t now_ms) {
   return (day_ms - now_ms % day_ms + 999) / 1000;
 }
 
-std::string Uuidish() {
-  return crypto::ToHex(crypto::RandomBytes(8));
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------------------------------
@@ -289,7 +285,6 @@ struct Access {
 static bool Begin(Sharing::Impl& m, const AccessRequest& r, const std::string& resource,
                   std::string action, Access* a, const AccessDone& done);
 
-// Sends the access to the group commit; `result` goes to `done` once it is durable.
 // Puts a refusal (or an internal error) on the access's record.
 static void MarkRefused(const Status& s, audit::AuditEvent& event, Metering& metering) {
   event.result = s.code() == ErrorCode::kInternal ? "error" : "denied";
@@ -298,6 +293,7 @@ static void MarkRefused(const Status& s, audit::AuditEvent& event, Metering& met
   if (metering.grant_id) metering.denied = 1;
 }
 
+// Sends the access to the group commit; `result` goes to `done` once it is durable.
 static void Finish(Sharing::Impl& m, Access a, AccessResult result, const AccessDone& done) {
   if (!result.status.ok()) MarkRefused(result.status, a.event, a.metering);
   m.access_log->Submit(std::move(a.event), std::move(a.metering),
