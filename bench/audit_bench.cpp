@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
       verify_events = std::atoll(a.c_str());
     }
   }
-  const bool keep_dir = !dir.empty();  // a given directory is kept, so a re-run only verifies
+  const bool keep_dir = !dir.empty();  // a given directory is kept for inspection; the database
+                                       // is always rebuilt (its key-encrypting key is random)
   if (dir.empty())
     dir = std::filesystem::temp_directory_path() /
           ("yishu_audit_bench_" + std::to_string(::getpid()));
