@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
     server::Dispatcher dispatcher(router, *p);
     server::HttpServerOptions so;
     so.port = 0;
-    so.threads = 2;
+    so.threads = getenv("EXP_THREADS") ? atoi(getenv("EXP_THREADS")) : 2;
     server::HttpServer http(
         so, server::HttpServer::AsyncHandlerFn([&](server::Request& r, server::Responder done) {
           dispatcher.HandleAsync(r, std::move(done));

@@ -11,7 +11,7 @@ packages=(
   libboost-dev nlohmann-json3-dev libsqlite3-dev libpq-dev libgcrypt20-dev libargon2-dev
   libtomlplusplus-dev libyaml-cpp-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
   libbenchmark-dev libuchardet-dev libbz2-dev unicode-data liborcus-dev zlib1g-dev clang
-  libclang-rt-dev
+  libclang-rt-dev libtcmalloc-minimal4
   sqlite3 postgresql prometheus openssl python3-jsonschema
 )
 missing=()

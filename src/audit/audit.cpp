@@ -319,7 +319,7 @@ AuditLog::AuditLog(store::Store& store, std::string signing_kek, AuditOptions op
         for (;;) {
           auto n = IndexPending(options_.index_batch);
           if (!n.ok() || *n < options_.index_batch) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
       });
     });
