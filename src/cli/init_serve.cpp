@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "cli/cli.hpp"
 #include "ingest/inbox.hpp"
@@ -11,14 +13,16 @@ Status Serve(platform::Platform& p, const std::string& listen, const GlobalOptio
              int inbox_poll_ms) {
   server::HttpServerOptions so;
   YISHU_RETURN_IF_ERROR(platform::ParseListen(listen, &so.host, &so.port));
-  so.threads = p.config().server_threads;
+  so.threads = p.config().server_io_threads > 0
+                   ? p.config().server_io_threads
+                   : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
   so.max_body_bytes = static_cast<size_t>(p.config().max_body_bytes);
   server::Router router;
   server::RegisterAllRoutes(router, p);
   // Uploads of delivered files stream to disk, never whole into memory.
   server::ConfigureUploads(so, router, std::filesystem::path(g.data_dir) / "tmp" / "uploads",
                            uint64_t{4} << 30);
-  server::Dispatcher dispatcher(router, p);
+  server::Dispatcher dispatcher(router, p, p.config().server_threads);
   server::HttpServer http(
       so, server::HttpServer::AsyncHandlerFn([&](server::Request& r, server::Responder done) {
         dispatcher.HandleAsync(r, std::move(done));
@@ -83,9 +87,10 @@ void AddInitAndServe(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto listen = std::make_shared<std::string>();
   serve->add_option("--listen", *listen, "HOST:PORT (default from config, 127.0.0.1:8080)");
   auto inbox_ms = std::make_shared<int>(2000);
-  serve->add_option("--inbox-poll-ms", *inbox_ms,
-                    "How often DATA/inbox/<DEPT>/<RESOURCE>/ is scanned for delivered files "
-                    "(0: not watched)")
+  serve
+      ->add_option("--inbox-poll-ms", *inbox_ms,
+                   "How often DATA/inbox/<DEPT>/<RESOURCE>/ is scanned for delivered files "
+                   "(0: not watched)")
       ->check(CLI::Range(0, 3600000));
   serve->callback([&g, exit_code, listen, inbox_ms] {
     Run(g, exit_code, [&] {

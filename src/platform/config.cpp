@@ -64,6 +64,13 @@ const std::map<std::string, Setting>& Settings() {
           c.server_threads = static_cast<int>(v);
           return Status::Ok();
         }}},
+      {"server.io_threads",
+       {Setting::kInt,
+        [](Config& c, const std::string&, int64_t v) {
+          YISHU_RETURN_IF_ERROR(PositiveInt(v, 0, 64));
+          c.server_io_threads = static_cast<int>(v);
+          return Status::Ok();
+        }}},
       {"server.max_body_bytes",
        {Setting::kInt,
         [](Config& c, const std::string&, int64_t v) {
@@ -232,7 +239,8 @@ pool_size = 8
 
 [server]
 listen = "127.0.0.1:8080"
-threads = 4
+threads = 4        # handler threads: requests worked on at once (they may wait on the store)
+io_threads = 0     # event loops reading and writing connections; 0 = one per core
 max_body_bytes = 10485760
 
 [auth]

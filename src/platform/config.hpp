@@ -19,7 +19,8 @@ struct Config {
   int store_pool_size = 8;
   // [server]
   std::string listen = "127.0.0.1:8080";
-  int server_threads = 4;
+  int server_threads = 4;     // handler threads: requests worked on at once
+  int server_io_threads = 0;  // event loops that read and write connections; 0 = one per core
   int64_t max_body_bytes = 10 * 1024 * 1024;
   std::string static_dir;  // built web console; default: <source>/web/dist when present
   // [auth]

@@ -3,7 +3,9 @@
 // one error shape), with per-route metrics.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -11,6 +13,10 @@
 #include "platform/platform.hpp"
 #include "server/http_server.hpp"
 #include "server/router.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace yishu::server {
 
@@ -37,15 +43,23 @@ void ConfigureUploads(HttpServerOptions& so, const Router& router,
 // The OpenAPI 3 document of the router's routes.
 nlohmann::json OpenApiDocument(const Router& router);
 
+// Routes answered synchronously (most of them; they may block on the store for long, e.g. an
+// upload's ingest) run on the dispatcher's own handler threads, never on the caller's: the
+// HTTP server's event loops only parse and write, so one slow request cannot stall the other
+// connections of its loop. Asynchronous routes (the sharing API) start on the caller's thread,
+// since they only check a cached grant and queue their work.
 class Dispatcher {
  public:
-  Dispatcher(const Router& router, platform::Platform& platform);
-  // Answers through `done`, at once or (asynchronous routes) later from another thread.
+  Dispatcher(const Router& router, platform::Platform& platform, int handler_threads = 4);
+  ~Dispatcher();  // waits for the handlers running
+  // Answers through `done`, at once or later from another thread. Moves from `req`.
   void HandleAsync(Request& req, Responder done);
   // Waits for the answer (tests, tools).
   Response Handle(Request& req);
 
  private:
+  void Answer(Request& req, const Route* route, bool method_mismatch,
+              std::chrono::steady_clock::time_point start, Responder done);
   // A request's counter and latency histogram. The registry looks metrics up by name and
   // formatted labels under one lock; the few (method, route, status) triples in use are looked
   // up there once and kept here, so answering costs no string building.
@@ -59,6 +73,7 @@ class Dispatcher {
   platform::Platform& platform_;
   std::shared_mutex metrics_mu_;
   std::unordered_map<std::string, RouteMetrics> metrics_;  // by "METHOD route"
+  std::unique_ptr<boost::asio::thread_pool> handlers_;
 };
 
 // Helpers shared by the handler files.

@@ -1,3 +1,6 @@
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -41,8 +44,14 @@ std::string MimeType(const std::string& path) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(const Router& router, platform::Platform& platform)
-    : router_(router), platform_(platform) {}
+Dispatcher::Dispatcher(const Router& router, platform::Platform& platform, int handler_threads)
+    : router_(router),
+      platform_(platform),
+      handlers_(std::make_unique<boost::asio::thread_pool>(std::max(handler_threads, 1))) {}
+
+Dispatcher::~Dispatcher() {
+  handlers_->join();
+}
 
 void Dispatcher::Observe(const std::string& method, const std::string& route, int status,
                          double seconds) {
@@ -85,7 +94,18 @@ Response Dispatcher::Handle(Request& req) {
 }
 
 void Dispatcher::HandleAsync(Request& req, Responder done) {
-  auto start = std::chrono::steady_clock::now();
+  const auto start = std::chrono::steady_clock::now();
+  bool method_mismatch = false;
+  const Route* route = router_.Match(req.method, req.path, &req.params, &method_mismatch);
+  if (route && route->async_handler) return Answer(req, route, method_mismatch, start, done);
+  boost::asio::post(*handlers_, [this, req = std::move(req), route, method_mismatch, start,
+                                 done = std::move(done)]() mutable {
+    Answer(req, route, method_mismatch, start, std::move(done));
+  });
+}
+
+void Dispatcher::Answer(Request& req, const Route* route, bool method_mismatch,
+                        std::chrono::steady_clock::time_point start, Responder done) {
   std::string route_label = "unmatched";
   bool api = StartsWith(req.path, "/api/");
   // Headers and metrics for every answer, however it completes.
@@ -102,8 +122,6 @@ void Dispatcher::HandleAsync(Request& req, Responder done) {
   };
   Response res;
   try {
-    bool method_mismatch = false;
-    const Route* route = router_.Match(req.method, req.path, &req.params, &method_mismatch);
     if (!route) {
       if (method_mismatch) {
         res = Response::Error(

@@ -1,8 +1,11 @@
-// The HTTP transport: Boost.Beast over Asio, asynchronous I/O on a small pool of threads,
-// keep-alive, no thread per connection. It parses requests (bounded: header and body limits),
-// hands each to one handler function and writes the answer. It knows nothing of routes.
+// The HTTP transport: Boost.Beast over Asio, asynchronous I/O on a few event loops (one thread
+// each; a connection stays on the loop that accepted it), keep-alive, no thread per connection.
+// It parses requests (bounded: header and body limits), hands each to one handler function and
+// writes the answer. It knows nothing of routes.
 //
-// Thread-safety: the handler is called concurrently from the I/O threads.
+// Thread-safety: the handler is called concurrently from the loops' threads. It must not block
+// (every other connection of its loop would wait): work that may wait is handed elsewhere and
+// answered through the Responder (see server::Dispatcher).
 #pragma once
 
 #include <functional>
@@ -17,7 +20,7 @@ namespace yishu::server {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port
-  int threads = 2;
+  int threads = 2;  // event loops
   size_t max_body_bytes = 10 * 1024 * 1024;
   int idle_timeout_seconds = 60;
   // Large uploads: once a request's header is read (method, path, query, headers; no body),

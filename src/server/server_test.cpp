@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/strings.hpp"
 #include "server/test_harness.hpp"
@@ -339,7 +340,8 @@ TEST_P(ServerTest, QualityTicketLoopOverHttp) {
   std::vector<std::string> path;
   auto history = c().Get(base, admin()).json()["history"];
   for (const auto& h : history) path.push_back(h["to"].get<std::string>());
-  EXPECT_EQ(path, (std::vector<std::string>{"open", "acknowledged", "fixed", "verified", "closed"}));
+  EXPECT_EQ(path,
+            (std::vector<std::string>{"open", "acknowledged", "fixed", "verified", "closed"}));
 
   // Every transition is in the audit trail, the steward's with the note.
   auto audited = c().Get("/api/v1/audit/events?action=quality.ticket.acknowledge",
@@ -348,10 +350,10 @@ TEST_P(ServerTest, QualityTicketLoopOverHttp) {
   ASSERT_EQ(audited.json()["items"].size(), 1u) << audited.body;
   EXPECT_EQ(audited.json()["items"][0]["actor"], "u_dept_steward");
   // One successful event per transition; the premature fix is there too, as an error.
-  for (const char* action : {"quality.ticket.open", "quality.ticket.fix",
-                             "quality.ticket.verified", "quality.ticket.close"}) {
-    auto items = c().Get(std::string("/api/v1/audit/events?action=") + action, admin())
-                     .json()["items"];
+  for (const char* action : {"quality.ticket.open", "quality.ticket.fix", "quality.ticket.verified",
+                             "quality.ticket.close"}) {
+    auto items =
+        c().Get(std::string("/api/v1/audit/events?action=") + action, admin()).json()["items"];
     int ok = 0, failed = 0;
     for (const auto& it : items) (it["result"] == "ok" ? ok : failed)++;
     EXPECT_EQ(ok, 1) << action << " " << items.dump();
@@ -453,6 +455,46 @@ TEST_P(ServerTest, KeyStatusShowsVersionsNotKeys) {
   EXPECT_EQ(states["blind-index/1"], "active");
   EXPECT_EQ(r.body.find("wrapped"), std::string::npos);
   EXPECT_EQ(c().Get("/api/v1/security/keys", tp_->token("dept_steward")).status, 403);
+}
+
+// One event loop, two connections on it: a handler that takes long must not hold up the other
+// connection's answer (synchronous routes run on the dispatcher's handler threads).
+TEST_P(ServerTest, ASlowHandlerDoesNotStallItsEventLoop) {
+  Router router;
+  for (const char* name : {"slow", "fast"}) {
+    Route r;
+    r.method = "GET";
+    r.pattern = std::string("/api/v1/test/") + name;
+    r.public_route = true;
+    const bool slow = std::string(name) == "slow";
+    r.handler = [slow](Call&) {
+      if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      return Response::Text(slow ? "slow" : "fast", "text/plain");
+    };
+    router.Add(std::move(r));
+  }
+  Dispatcher dispatcher(router, tp_->platform(), 2);
+  HttpServerOptions so;
+  so.port = 0;
+  so.threads = 1;
+  HttpServer http(so, HttpServer::AsyncHandlerFn([&](Request& r, Responder done) {
+                    dispatcher.HandleAsync(r, std::move(done));
+                  }));
+  ASSERT_TRUE(http.Listen().ok());
+  std::thread loop([&] { http.Run(false); });
+  std::string slow_body;
+  std::thread slow_client(
+      [&] { slow_body = testing::Client(http.port()).Get("/api/v1/test/slow").body; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the slow one is running
+  const auto t0 = std::chrono::steady_clock::now();
+  auto fast = testing::Client(http.port()).Get("/api/v1/test/fast");
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(fast.body, "fast");
+  EXPECT_LT(waited, std::chrono::milliseconds(1000)) << "the fast answer waited for the slow one";
+  slow_client.join();
+  EXPECT_EQ(slow_body, "slow");
+  http.Stop();
+  loop.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(store::testing::Backends()),
