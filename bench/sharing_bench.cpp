@@ -5,7 +5,8 @@
 // file of the same size from a private prefix on a private port. Prints both figures, p99 and
 // the ratio. Goal: >= 20,000 requests/s and p99 <= 10 ms on two cores.
 //
-//   sharing_bench [--persons 20000] [--seconds 10] [--connections 64] [--dir D] [--keep]
+//   sharing_bench [--persons 20000] [--seconds 10] [--connections 64] [--loops 2] [--dir D]
+//                 [--keep]
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -157,7 +158,7 @@ std::string IdNumber(int i) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int persons = 20000, seconds = 10, connections = 64;
+  int persons = 20000, seconds = 10, connections = 64, loops = 2;
   bool keep = false;
   fs::path dir = fs::temp_directory_path() / fmt::format("yishu_sharing_bench_{}", getpid());
   for (int i = 1; i < argc; ++i) {
@@ -169,13 +170,15 @@ int main(int argc, char** argv) {
       seconds = std::atoi(next().c_str());
     else if (a == "--connections")
       connections = std::atoi(next().c_str());
+    else if (a == "--loops")  // the server's event loops (server.io_threads)
+      loops = std::max(1, std::atoi(next().c_str()));
     else if (a == "--dir")
       dir = next();
     else if (a == "--keep")
       keep = true;
     else {
-      std::cerr << "usage: sharing_bench [--persons N] [--seconds S] [--connections C] [--dir D] "
-                   "[--keep]\n";
+      std::cerr << "usage: sharing_bench [--persons N] [--seconds S] [--connections C] [--loops L] "
+                   "[--dir D] [--keep]\n";
       return 2;
     }
   }
@@ -233,7 +236,7 @@ int main(int argc, char** argv) {
     server::Dispatcher dispatcher(router, *p);
     server::HttpServerOptions so;
     so.port = 0;
-    so.threads = getenv("EXP_THREADS") ? atoi(getenv("EXP_THREADS")) : 2;
+    so.threads = loops;
     server::HttpServer http(
         so, server::HttpServer::AsyncHandlerFn([&](server::Request& r, server::Responder done) {
           dispatcher.HandleAsync(r, std::move(done));

@@ -515,13 +515,20 @@ Result<int64_t> AuditLog::AppendBatch(Connection& tx, std::span<const AuditEvent
     params.clear();
     params.reserve(rows * 14);
     for (int64_t i = done; i < done + rows; ++i) {
-      const PreparedEvent& p = prepared[i];
+      PreparedEvent& p = prepared[i];
       const int64_t seq = first + i;
       ChainHashOf(prev, p.View(seq), &message, hash);
       prev.assign(hash, kHashSize);
-      params.insert(params.end(), {seq, p.at_millis, p.actor, p.role, p.department, p.action,
-                                   p.resource, p.fields, p.record_count, p.purpose, p.client,
-                                   p.result, p.detail, Blob{prev}});
+      // Hashed, so moved into the statement (an initializer list would copy each value twice).
+      params.emplace_back(seq);
+      params.emplace_back(p.at_millis);
+      for (std::string* text :
+           {&p.actor, &p.role, &p.department, &p.action, &p.resource, &p.fields})
+        params.emplace_back(std::move(*text));
+      params.emplace_back(p.record_count);
+      for (std::string* text : {&p.purpose, &p.client, &p.result, &p.detail})
+        params.emplace_back(std::move(*text));
+      params.emplace_back(Blob{prev});
     }
     auto r = tx.Exec(InsertSql(rows), params);
     if (!r.ok()) return r.status().WithContext("audit append");
