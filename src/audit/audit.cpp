@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/strings.hpp"
+#include "common/thread.hpp"
 #include "crypto/crypto.hpp"
 
 namespace yishu::audit {
@@ -307,11 +308,13 @@ AuditLog::AuditLog(store::Store& store, std::string signing_kek, AuditOptions op
   // A failure in either task (store down) is retried at the next tick.
   if (options_.checkpoint_timer && options_.checkpoint_every_millis > 0)
     timer_ = std::thread([this] {
+      NameThisThread("yishu-auditckpt");
       // Appends checkpoint by count; this covers a quiet log.
       RunEvery(options_.checkpoint_every_millis, [this] { (void)Checkpoint(); });
     });
   if (options_.index_in_background && options_.index_every_millis > 0)
     indexer_ = std::thread([this] {
+      MarkBackgroundThread("yishu-auditidx");
       // Catch up in bounded transactions; Search scans whatever is not indexed meanwhile.
       // Between two batches the write lock is left free for a moment: SQLite's lock is not
       // fair, and a waiting appender (polling) would otherwise miss every gap between batches.

@@ -2,13 +2,17 @@
 #include <chrono>
 
 #include "audit/audit.hpp"
+#include "common/thread.hpp"
 
 namespace yishu::audit {
 
 BatchAppender::BatchAppender(AuditLog& log, BatchOptions options) : log_(log), options_(options) {
   if (options_.max_batch == 0) options_.max_batch = 1;
   if (options_.max_pending < options_.max_batch) options_.max_pending = options_.max_batch;
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("yishu-auditwr");
+    WriterLoop();
+  });
 }
 
 BatchAppender::~BatchAppender() {

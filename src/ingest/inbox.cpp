@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/thread.hpp"
 #include "common/time.hpp"
 
 namespace yishu::ingest {
@@ -167,6 +168,7 @@ void InboxWatcher::Start() {
     stop_ = false;
   }
   thread_ = std::thread([this] {
+    MarkBackgroundThread("yishu-inbox");
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
       lock.unlock();

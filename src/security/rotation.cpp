@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/thread.hpp"
 #include "common/time.hpp"
 #include "crypto/util.hpp"
 
@@ -61,6 +62,7 @@ Status KeyRotation::Start() {
   stop_ = false;
   running_ = true;
   thread_ = std::thread([this] {
+    MarkBackgroundThread("yishu-rotation");
     result_ = Run({});
     running_ = false;
   });

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/strings.hpp"
+#include "common/thread.hpp"
 
 namespace yishu::server {
 
@@ -422,7 +423,10 @@ void HttpServer::Run(bool handle_signals) {
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl_->contexts.size(); ++i) {
     keep_open.push_back(asio::make_work_guard(*impl_->contexts[i]));
-    threads.emplace_back([loop = impl_->contexts[i].get()] { loop->run(); });
+    threads.emplace_back([loop = impl_->contexts[i].get()] {
+      NameThisThread("yishu-http");
+      loop->run();
+    });
   }
   impl_->ioc.run();
   for (auto& t : threads) t.join();

@@ -6,11 +6,16 @@
 #include <tuple>
 #include <vector>
 
+#include "common/thread.hpp"
+
 namespace yishu::sharing {
 
 AccessLog::AccessLog(store::Store& store, audit::AuditLog& log, size_t max_group)
     : store_(store), log_(log), max_group_(max_group) {
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("yishu-access");
+    WriterLoop();
+  });
 }
 
 AccessLog::~AccessLog() {

@@ -3,6 +3,7 @@
 
 #include "common/json_reader.hpp"
 #include "common/strings.hpp"
+#include "common/thread.hpp"
 #include "crypto/sm2.hpp"
 #include "crypto/sm3.hpp"
 #include "crypto/util.hpp"
@@ -277,7 +278,10 @@ Sharing::Impl::Impl(store::Store& s, catalogue::Catalogue& c, const standards::R
       clock(o.clock ? o.clock : Clock::System()),
       instance(++g_instances) {
   access_log = std::make_unique<AccessLog>(store, audit);
-  export_worker = std::thread([this] { ExportLoop(); });
+  export_worker = std::thread([this] {
+    MarkBackgroundThread("yishu-export");
+    ExportLoop();
+  });
 }
 
 Sharing::Impl::~Impl() {

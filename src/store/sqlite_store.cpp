@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/thread.hpp"
 #include "store/pool.hpp"
 #include "store/store.hpp"
 #include "store/timing.hpp"
@@ -243,7 +244,10 @@ class Checkpointer {
   static constexpr int kPages = 1000;  // SQLite's own automatic threshold
 
   explicit Checkpointer(std::string path) : path_(std::move(path)) {
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      MarkBackgroundThread("yishu-walckpt");
+      Loop();
+    });
   }
   ~Checkpointer() {
     {
