@@ -12,8 +12,7 @@ namespace {
 
 audit::AuditEvent CliEvent(std::string action, std::string resource = {}) {
   audit::AuditEvent e;
-  const char* user = std::getenv("USER");
-  e.actor = std::string("cli:") + (user ? user : "unknown");
+  e.actor = CliActor();
   e.role = "platform_admin";
   e.action = std::move(action);
   e.resource = std::move(resource);

@@ -28,6 +28,11 @@ struct GlobalOptions {
 
 int ExitCodeFor(const Status& s);
 
+// Who acts, for the audit trail and the records a command writes: "cli:" and the login name of
+// the effective user id (from the password database, not $USER, which anyone can set), or
+// "cli:uid:N" when the id has no name.
+std::string CliActor();
+
 // Opens the platform in the data dir or throws Error.
 std::unique_ptr<platform::Platform> OpenPlatform(const GlobalOptions& g);
 

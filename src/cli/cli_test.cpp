@@ -45,8 +45,8 @@ class CliContract : public ::testing::Test {
     delete dir_;
   }
 
-  static CliRun Yishu(const std::vector<std::string>& args) {
-    std::string cmd = Quote(YISHU_CLI_PATH);
+  static CliRun Yishu(const std::vector<std::string>& args, const std::string& env = "") {
+    std::string cmd = env + (env.empty() ? "" : " ") + Quote(YISHU_CLI_PATH);
     for (const auto& a : args) cmd += " " + Quote(a);
     const fs::path err_file = fs::path(::testing::TempDir()) / "yishu_cli_stderr.txt";
     cmd += " 2>" + Quote(err_file.string()) + " </dev/null";
@@ -151,14 +151,18 @@ TEST_F(CliContract, ClassifyJsonProposesPerField) {
 }
 
 TEST_F(CliContract, CredentialCreateJsonPrintsIdTokenAndPublicKey) {
+  // $USER is the caller's to set: the recorded creator comes from the effective user id.
   CliRun r = Yishu({"credential", "create", "--data-dir", dir_->string(), "--department", "MZ",
-                    "--name", "低保核验系统", "--json"});
+                    "--name", "低保核验系统", "--json"},
+                   "USER=spoofed-user");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   json j = ParseJson(r);
   for (const char* key : {"id", "token", "public_key"}) {
     ASSERT_TRUE(j.contains(key)) << key << " missing in " << r.out;
     EXPECT_FALSE(j[key].get<std::string>().empty()) << key;
   }
+  EXPECT_TRUE(j.value("created_by", "").starts_with("cli:")) << r.out;
+  EXPECT_NE(j.value("created_by", ""), "cli:spoofed-user");
   CliRun bad = Yishu({"credential", "create", "--data-dir", dir_->string(), "--department",
                       "NO_SUCH_DEPT", "--name", "x", "--json"});
   EXPECT_NE(bad.exit_code, 0);

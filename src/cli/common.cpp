@@ -1,4 +1,8 @@
+#include <pwd.h>
+#include <unistd.h>
+
 #include <iostream>
+#include <vector>
 
 #include "cli/cli.hpp"
 
@@ -25,6 +29,17 @@ int ExitCodeFor(const Status& s) {
     default:
       return 1;
   }
+}
+
+std::string CliActor() {
+  const uid_t uid = ::geteuid();
+  std::vector<char> buf(16384);
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_name &&
+      *found->pw_name)
+    return std::string("cli:") + found->pw_name;
+  return "cli:uid:" + std::to_string(uid);
 }
 
 std::unique_ptr<platform::Platform> OpenPlatform(const GlobalOptions& g) {

@@ -19,7 +19,7 @@ void AddCredentialCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
   create->callback([&g, exit_code, department, name] {
     Run(g, exit_code, [&] {
       auto p = OpenPlatform(g);
-      auto c = ValueOrThrow(p->sharing().CreateCredential("cli", *department, *name));
+      auto c = ValueOrThrow(p->sharing().CreateCredential(CliActor(), *department, *name));
       nlohmann::json j = sharing::ToJson(c.credential);
       j["token"] = c.token;
       j["public_key"] = c.credential.public_key_hex;
@@ -36,7 +36,7 @@ void AddCredentialCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
     Run(g, exit_code, [&] {
       auto p = OpenPlatform(g);
       sharing::Actor admin;
-      admin.principal.username = "cli";
+      admin.principal.username = CliActor();
       admin.principal.role = identity::Role::kPlatformAdmin;
       nlohmann::json items = nlohmann::json::array();
       std::string human;
@@ -54,7 +54,7 @@ void AddCredentialCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
     Run(g, exit_code, [&] {
       auto p = OpenPlatform(g);
       sharing::Actor admin;
-      admin.principal.username = "cli";
+      admin.principal.username = CliActor();
       admin.principal.role = identity::Role::kPlatformAdmin;
       ThrowIfError(p->sharing().RevokeCredential(admin, *id));
       Emit(g, {{"id", *id}, {"status", "revoked"}}, "revoked " + *id);

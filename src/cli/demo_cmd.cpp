@@ -155,18 +155,18 @@ void AddDemoCommand(CLI::App& app, GlobalOptions& g, int* exit_code) {
                          {"accepted", batch.accepted},
                          {"quarantined", batch.quarantined}});
       }
-      nlohmann::json j = {{"data_dir", g.data_dir},
-                          {"persons", summary.persons},
-                          {"enterprises", summary.enterprises},
-                          {"files", files},
-                          {"faults", summary.faults},
-                          {"truth_dir", summary.truth_dir.string()},
-                          {"resources_created", imported.created},
-                          {"ingested", {{"read", ing_read},
-                                        {"accepted", ing_accepted},
-                                        {"quarantined", ing_quarantined}}},
-                          {"users_created", created},
-                          {"messages", messages}};
+      nlohmann::json j = {
+          {"data_dir", g.data_dir},
+          {"persons", summary.persons},
+          {"enterprises", summary.enterprises},
+          {"files", files},
+          {"faults", summary.faults},
+          {"truth_dir", summary.truth_dir.string()},
+          {"resources_created", imported.created},
+          {"ingested",
+           {{"read", ing_read}, {"accepted", ing_accepted}, {"quarantined", ing_quarantined}}},
+          {"users_created", created},
+          {"messages", messages}};
       if (!(env && *env) && created > 0) j["demo_password"] = password;
       std::string human = fmt::format(
           "demo district ready in {}\n  {} persons, {} enterprises, {} delivered files, {} "
@@ -174,9 +174,10 @@ void AddDemoCommand(CLI::App& app, GlobalOptions& g, int* exit_code) {
           g.data_dir, summary.persons, summary.enterprises, summary.files.size(), summary.faults,
           summary.truth_dir.string(), imported.departments,
           imported.created + imported.updated + imported.unchanged);
-      human += fmt::format("  ingested: {} rows read, {} accepted, {} quarantined (yishu batches "
-                           "--resource CODE; yishu quarantine --batch ID)\n",
-                           ing_read, ing_accepted, ing_quarantined);
+      human += fmt::format(
+          "  ingested: {} rows read, {} accepted, {} quarantined (yishu batches "
+          "--resource CODE; yishu quarantine --batch ID)\n",
+          ing_read, ing_accepted, ing_quarantined);
       for (const auto& m : messages) human += "  " + m + "\n";
       if (created > 0)
         human +=

@@ -63,11 +63,6 @@ class RowProgress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-std::string Actor() {
-  const char* u = std::getenv("USER");
-  return std::string("cli:") + (u && *u ? u : "unknown");
-}
-
 }  // namespace
 
 Result<ingest::BatchResult> IngestAudited(platform::Platform& p, const std::filesystem::path& file,
@@ -123,7 +118,7 @@ void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
         o.reader.delimiter = '\t';
       else if (!args->delimiter.empty())
         o.reader.delimiter = args->delimiter[0];
-      o.actor = Actor();
+      o.actor = CliActor();
       nlohmann::json batches = nlohmann::json::array();
       int64_t read = 0, accepted = 0, quarantined = 0;
       std::string human;

@@ -60,11 +60,6 @@ void WriteOrThrow(std::ofstream& out, const std::string& path) {
   if (!out) throw Error(Status::IoError("cannot write " + path));
 }
 
-std::string Actor() {
-  const char* u = std::getenv("USER");
-  return std::string("cli:") + (u && *u ? u : "unknown");
-}
-
 std::string LibraryName(const std::string& subject) {
   return subject == "person" ? "MD_PERSON" : "MD_LEGAL_ENTITY";
 }
@@ -74,13 +69,13 @@ masterdata::BaseLibrary Library(platform::Platform& p) {
 }
 
 void AuditOk(platform::Platform& p, audit::AuditEvent ev) {
-  ev.actor = Actor();
+  ev.actor = CliActor();
   ThrowIfError(p.AuditedTransact(ev, [](store::Connection&) { return Status::Ok(); }));
 }
 
 audit::AuditEvent Event(std::string action, std::string resource) {
   audit::AuditEvent ev;
-  ev.actor = Actor();
+  ev.actor = CliActor();
   ev.action = std::move(action);
   ev.resource = std::move(resource);
   return ev;
@@ -127,7 +122,7 @@ void AddGoldenCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
         masterdata::RunOptions o;
         o.subject = *subject;
         o.incremental = *incremental;
-        o.actor = Actor();
+        o.actor = CliActor();
         o.threads = *threads;
         auto s = ValueOrThrow(Library(*p).Run(o));
         auto ev = Event("masterdata.run", LibraryName(*subject));
@@ -314,7 +309,7 @@ void AddGoldenCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
         if (*id > 0) {
           ev.detail["review_id"] = *id;
           ThrowIfError(p->AuditedTransact(ev, [&](store::Connection& tx) -> Status {
-            YISHU_ASSIGN_OR_RETURN(out, lib.Decide(tx, *id, *dec, Actor(), *note));
+            YISHU_ASSIGN_OR_RETURN(out, lib.Decide(tx, *id, *dec, CliActor(), *note));
             return Status::Ok();
           }));
         } else {
@@ -323,7 +318,8 @@ void AddGoldenCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
           ev.detail["a"] = *a;
           ev.detail["b"] = *b;
           ThrowIfError(p->AuditedTransact(ev, [&](store::Connection& tx) -> Status {
-            YISHU_ASSIGN_OR_RETURN(out, lib.DecidePair(tx, *subject, ra, rb, *dec, Actor(), *note));
+            YISHU_ASSIGN_OR_RETURN(out,
+                                   lib.DecidePair(tx, *subject, ra, rb, *dec, CliActor(), *note));
             return Status::Ok();
           }));
         }

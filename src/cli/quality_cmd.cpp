@@ -11,11 +11,6 @@ namespace yishu::cli {
 
 namespace {
 
-std::string Actor() {
-  const char* u = std::getenv("USER");
-  return std::string("cli:") + (u && *u ? u : "unknown");
-}
-
 std::string Score(const nlohmann::json& v) {
   return v.is_null() ? "   -  " : fmt::format("{:6.4f}", v.get<double>());
 }
@@ -53,7 +48,7 @@ void AddQualityCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
         auto p = OpenPlatform(g);
         auto j = ValueOrThrow(p->quality().Profile(*resource, *batch));
         audit::AuditEvent ev;
-        ev.actor = Actor();
+        ev.actor = CliActor();
         ev.action = "read";
         ev.resource = *resource;
         ev.purpose = "quality profile";
@@ -149,7 +144,7 @@ void AddQualityCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
         auto t = ValueOrThrow(p->quality().GetTicket(*id));
         if (!action->empty()) {
           audit::AuditEvent ev;
-          ev.actor = Actor();
+          ev.actor = CliActor();
           ev.action = "quality.ticket." + *action;
           ev.resource = t["resource"].get<std::string>();
           ev.detail = {{"ticket", *id}, {"from", t["status"]}, {"note", *note}};
@@ -178,9 +173,9 @@ void AddQualityCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
     c->callback([&g, exit_code, resource] {
       Run(g, exit_code, [&] {
         auto p = OpenPlatform(g);
-        auto j = ValueOrThrow(p->quality().CheckConsistency(*resource, Actor()));
+        auto j = ValueOrThrow(p->quality().CheckConsistency(*resource, CliActor()));
         audit::AuditEvent ev;
-        ev.actor = Actor();
+        ev.actor = CliActor();
         ev.action = "quality.consistency";
         ev.resource = *resource;
         ev.detail = {{"pairs", j["pairs"].size()}};
@@ -215,9 +210,9 @@ void AddQualityCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
     c->callback([&g, exit_code, resource] {
       Run(g, exit_code, [&] {
         auto p = OpenPlatform(g);
-        auto s = ValueOrThrow(p->quality().Revalidate(*resource, Actor()));
+        auto s = ValueOrThrow(p->quality().Revalidate(*resource, CliActor()));
         audit::AuditEvent ev;
-        ev.actor = Actor();
+        ev.actor = CliActor();
         ev.action = "quality.revalidate";
         ev.resource = *resource;
         ev.record_count = s.released;
