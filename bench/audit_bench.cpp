@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "audit/audit.hpp"
+#include "common/allocator.hpp"
 #include "crypto/crypto.hpp"
 #include "store/migrations.hpp"
 
@@ -128,6 +129,7 @@ double GroupRateBlocking(audit::AuditLog& log, bool full, int callers, int64_t p
 }  // namespace
 
 int main(int argc, char** argv) {
+  yishu::TuneAllocator();
   int64_t verify_events = 1'000'000;
   std::filesystem::path dir;
   std::string part;

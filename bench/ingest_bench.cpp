@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include "common/allocator.hpp"
 #include "common/yaml_json.hpp"
 #include "demo/demo.hpp"
 #include "ingest/ingest.hpp"
@@ -57,6 +58,7 @@ long PeakRssMb() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  yishu::TuneAllocator();
   double scale = 1.0;
   std::string file, resource = "GA_HOUSEHOLD", catalogue_file;
   bool keep_data = false, generated = false;

@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include "common/allocator.hpp"
 #include "demo/demo.hpp"
 #include "demo/resources.hpp"
 #include "masterdata/csv.hpp"
@@ -323,6 +324,7 @@ void PrintFebrl(int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  yishu::TuneAllocator();
   double scale = 1.0;
   int threads = 2;
   fs::path dir;

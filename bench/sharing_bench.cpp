@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include "common/allocator.hpp"
 #include "ingest/ingest.hpp"
 #include "ingest/reader.hpp"
 #include "platform/platform.hpp"
@@ -158,6 +159,7 @@ std::string IdNumber(int i) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  yishu::TuneAllocator();
   int persons = 20000, seconds = 10, connections = 64, loops = 2;
   bool keep = false;
   fs::path dir = fs::temp_directory_path() / fmt::format("yishu_sharing_bench_{}", getpid());

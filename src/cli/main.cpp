@@ -2,8 +2,10 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "common/allocator.hpp"
 
 int main(int argc, char** argv) {
+  yishu::TuneAllocator();
   using namespace yishu::cli;
   CLI::App app{"一数 Yishu — integrated public data platform for county-level digital government"};
   app.require_subcommand(1);
