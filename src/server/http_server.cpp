@@ -225,7 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Responder respond = [self, keep_alive, version, head_only, answered,
                          token = in_flight_.Enter()](Response res) {
       if (answered->exchange(true)) return;
-      // Back onto the connection's strand (the answer may come from a writer thread); the
+      // Back onto the connection's loop (the answer may come from another thread); the
       // spooled upload, if any, is no longer needed once the answer exists.
       asio::dispatch(self->stream_.get_executor(),
                      [self, res = std::move(res), keep_alive, version, head_only]() mutable {
