@@ -132,9 +132,13 @@ PreparedEvent Prepare(const AuditEvent& e, int64_t now) {
   p.department = CleanText(e.department);
   p.action = CleanText(e.action);
   p.resource = CleanText(e.resource);
-  nlohmann::json fields = nlohmann::json::array();
-  for (const auto& f : e.fields) fields.push_back(CleanText(f));
-  p.fields = DumpJson(fields);
+  // A JSON array of strings, as nlohmann::json would dump it, without building one.
+  p.fields = "[";
+  for (size_t i = 0; i < e.fields.size(); ++i) {
+    if (i) p.fields += ',';
+    AppendJsonString(p.fields, CleanText(e.fields[i]));
+  }
+  p.fields += ']';
   p.record_count = e.record_count;
   p.purpose = CleanText(e.purpose);
   p.client = CleanText(e.client);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/status.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -78,4 +80,15 @@ TEST(Time, Rfc3339RoundTrip) {
 }
 
 }  // namespace
+TEST(Strings, AppendJsonStringWritesWhatNlohmannDumps) {
+  for (std::string s : {std::string(""), std::string("plain"), std::string("引号\"与\\反斜杠"),
+                        std::string("\b\f\n\r\t"), std::string("\x01\x1f\x7f"),
+                        std::string("身份证 330603199001011234"), std::string("a\0b", 3)}) {
+    std::string out;
+    AppendJsonString(out, s);
+    EXPECT_EQ(out, nlohmann::json(s).dump()) << s;
+    EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(), s);
+  }
+}
+
 }  // namespace yishu

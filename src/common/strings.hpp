@@ -19,6 +19,9 @@ bool IsAllDigits(std::string_view s);
 
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, no NUL).
 bool IsValidUtf8(std::string_view s);
+// Appends `s` as a JSON string literal with the escapes nlohmann::json's dump writes, so text
+// built either way is the same; UTF-8 passes through unchanged (`s` should be valid UTF-8).
+void AppendJsonString(std::string& out, std::string_view s);
 // Number of code points; counts each invalid byte as one.
 size_t Utf8Length(std::string_view s);
 // Decodes the code point at s[i]; returns its byte length, or 0 when the bytes there are not

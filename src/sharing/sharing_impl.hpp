@@ -130,8 +130,6 @@ struct Sharing::Impl {
   Status RunExport(int64_t id);
 };
 
-// JSON string escaping for hand-built answers.
-void AppendJsonString(std::string& out, std::string_view s);
 std::string DayOf(int64_t millis);
 
 }  // namespace yishu::sharing
