@@ -32,6 +32,7 @@
 #include "catalogue/catalogue.hpp"
 #include "common/status.hpp"
 #include "ingest/reader.hpp"
+#include "ingest/validator.hpp"
 #include "security/field_protection.hpp"
 #include "security/rotation.hpp"
 #include "standards/registry.hpp"
@@ -79,14 +80,6 @@ struct IngestOptions {
   int rows_per_transaction = 20000;
   std::function<void(const Progress&)> progress;
 };
-
-struct Reason {
-  std::string field;  // empty for record-level problems
-  std::string rule;
-  std::string value;
-  std::string message;
-};
-nlohmann::json ToJson(const Reason& r);
 
 struct BatchResult {
   int64_t batch_id = 0;
@@ -142,30 +135,6 @@ class BatchObserver {
 
 // Header → field mapping from a YAML file {header: field}.
 Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::path& path);
-
-// Validates records of one resource (no store): mapping, element and type checks, not-null,
-// unique key within the batch, cross-field rules. Reusable by the benchmark.
-class Validator {
- public:
-  static Result<std::unique_ptr<Validator>> Create(
-      const catalogue::Resource& resource, const standards::Registry& registry,
-      const std::vector<std::string>& header, const std::map<std::string, std::string>& mapping);
-  ~Validator();
-  // Checks one record; appends every reason to `reasons` (empty = accepted). `values` gets the
-  // value of each catalogue field (in resource.fields order; empty = null).
-  void Check(const Record& r, std::vector<std::string_view>* values, std::vector<Reason>* reasons);
-  // The key of an accepted record is remembered (for duplicate detection within the batch).
-  void Remember(const std::vector<std::string_view>& values, int64_t line);
-  // Sizes the batch's key set for a file of `bytes` up front: rehashing it while growing cost a
-  // tenth of validation on a million-row file. Bounded, so a huge file reserves at most ~128 MB.
-  void ExpectFileBytes(int64_t bytes);
-  const catalogue::Resource& resource() const;
-
- private:
-  struct Impl;
-  explicit Validator(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
 
 // Reads a whole file through the validator without storing: {read, accepted, quarantined}.
 Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const catalogue::Resource& r,

@@ -1,0 +1,347 @@
+#include "ingest/validator.hpp"
+
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/strings.hpp"
+#include "standards/checks.hpp"
+
+namespace yishu::ingest {
+
+using catalogue::Resource;
+
+nlohmann::json ToJson(const Reason& r) {
+  nlohmann::json j = {{"rule", r.rule}, {"message", r.message}};
+  if (!r.field.empty()) {
+    j["field"] = r.field;
+    j["value"] = r.value;
+  }
+  return j;
+}
+
+namespace {
+
+// Birth date digits from YYYY-MM-DD, YYYYMMDD, YYYY/M/D, YYYY年M月D日 …; false otherwise.
+bool ParseDateLoose(std::string_view s, int* y, int* m, int* d) {
+  int parts[3] = {0, 0, 0};
+  int idx = 0, digits = 0;
+  if (s.size() == 8 && IsAllDigits(s)) {
+    *y = std::stoi(std::string(s.substr(0, 4)));
+    *m = std::stoi(std::string(s.substr(4, 2)));
+    *d = std::stoi(std::string(s.substr(6, 2)));
+    return true;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = s[i];
+    if (c >= '0' && c <= '9') {
+      parts[idx] = parts[idx] * 10 + (c - '0');
+      ++digits;
+    } else if (digits > 0) {
+      if (++idx == 3) break;
+      digits = 0;
+    }
+  }
+  if (idx < 2 || (idx == 2 && digits == 0 && parts[2] == 0)) return false;
+  *y = parts[0], *m = parts[1], *d = parts[2];
+  return true;
+}
+
+}  // namespace
+
+// The keys delivered so far in a batch, each with the line that first had it: open addressing
+// over 64-bit hashes with the key bytes in one arena. A node-based map cost an allocation or two
+// per row and a cache miss per probe; at a million rows it was the largest single cost of
+// validation. The probed table holds only 8-byte slots (part of the hash and an entry number),
+// so a million keys probe 32 MB, not the 134 MB that whole entries in the table took; entries
+// are appended in line order, and growing re-places them from that list.
+class KeySet {
+ public:
+  // The line that first had `key`, or 0.
+  int64_t Find(std::string_view key) const {
+    if (slots_.empty()) return 0;
+    const uint64_t h = Hash(key);
+    const uint32_t tag = Tag(h);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot s = slots_[i];
+      if (s.entry == 0) return 0;
+      if (s.tag == tag && Matches(entries_[s.entry - 1], h, key)) return entries_[s.entry - 1].line;
+    }
+  }
+  // Remembers `key` at `line` (> 0) unless it is there already.
+  void Insert(std::string_view key, int64_t line) {
+    line = std::max<int64_t>(line, 1);
+    if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
+    const uint64_t h = Hash(key);
+    const uint32_t tag = Tag(h);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.entry == 0) {
+        entries_.push_back({h, arena_.size(), static_cast<uint32_t>(key.size()), line});
+        arena_.append(key);
+        s = {tag, static_cast<uint32_t>(entries_.size())};
+        return;
+      }
+      if (s.tag == tag && Matches(entries_[s.entry - 1], h, key)) return;
+    }
+  }
+  // Room for `n` keys without growing.
+  void Reserve(size_t n) {
+    size_t slots = 1024;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > slots_.size()) Rehash(slots);
+    entries_.reserve(n);
+  }
+
+ private:
+  struct Slot {
+    uint32_t tag;    // high half of the key's hash
+    uint32_t entry;  // 1-based index into entries_; 0: empty
+  };
+  struct Entry {
+    uint64_t hash;
+    uint64_t off;
+    uint32_t len;
+    int64_t line;
+  };
+  static uint64_t Hash(std::string_view k) { return std::hash<std::string_view>()(k); }
+  static uint32_t Tag(uint64_t h) { return static_cast<uint32_t>(h >> 32); }
+  bool Matches(const Entry& e, uint64_t h, std::string_view key) const {
+    return e.hash == h && e.len == key.size() &&
+           std::memcmp(arena_.data() + e.off, key.data(), key.size()) == 0;
+  }
+  void Grow() { Rehash(std::max<size_t>(1024, slots_.size() * 2)); }
+  void Rehash(size_t slots) {
+    slots_.assign(slots, Slot{0, 0});
+    mask_ = slots - 1;
+    for (size_t n = 0; n < entries_.size(); ++n)
+      for (size_t i = entries_[n].hash & mask_;; i = (i + 1) & mask_)
+        if (slots_[i].entry == 0) {
+          slots_[i] = {Tag(entries_[n].hash), static_cast<uint32_t>(n + 1)};
+          break;
+        }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  std::vector<Entry> entries_;
+  std::string arena_;
+};
+
+struct Validator::Impl {
+  Resource resource;
+  const standards::Registry* reg = nullptr;
+  std::vector<int> col_of_field;                  // header column per field, -1 absent
+  std::vector<const standards::DataElement*> el;  // element per field (or by type)
+  std::vector<bool> required;
+  std::vector<bool> integer;
+  std::vector<int> ignored_cols;  // columns with an empty header name
+  std::vector<int> keys;          // key fields (a composite key has several)
+  // Cross-field rules: an identity number with the gender and birth date fields that describe
+  // the same person (paired by name prefix: male_id / male_birth; a lone id_number with
+  // gender and birth_date).
+  struct IdRule {
+    int id, gender, birth;
+  };
+  std::vector<IdRule> id_rules;
+  KeySet seen;  // key value(s) -> first line
+  std::string key_buf;
+  // The key of a record as one string (parts joined by U+001F), empty when a part is null.
+  // The view lives in key_buf until the next call.
+  std::string_view KeyOf(const std::vector<std::string_view>& values) {
+    key_buf.clear();
+    for (size_t n = 0; n < keys.size(); ++n) {
+      std::string_view v = values[keys[n]];
+      if (v.empty()) return {};
+      if (n) key_buf += '\x1f';
+      key_buf.append(v);
+    }
+    return key_buf;
+  }
+};
+
+Validator::Validator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Validator::~Validator() = default;
+const Resource& Validator::resource() const {
+  return impl_->resource;
+}
+
+Result<std::unique_ptr<Validator>> Validator::Create(
+    const Resource& resource, const standards::Registry& reg,
+    const std::vector<std::string>& header, const std::map<std::string, std::string>& mapping) {
+  auto impl = std::make_unique<Impl>();
+  impl->resource = resource;
+  impl->reg = &reg;
+  const auto& fields = resource.fields;
+  impl->col_of_field.assign(fields.size(), -1);
+  std::vector<std::string> unknown, twice;
+  for (size_t c = 0; c < header.size(); ++c) {
+    std::string h(Trim(header[c]));
+    if (h.empty()) {
+      impl->ignored_cols.push_back(static_cast<int>(c));
+      continue;
+    }
+    std::string target;
+    if (auto it = mapping.find(h); it != mapping.end()) target = it->second;
+    int found = -1;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& f = fields[i];
+      if (!target.empty() ? f.name == target
+                          : (ToLowerAscii(h) == f.name || (!f.label.empty() && h == f.label))) {
+        found = static_cast<int>(i);
+        break;
+      }
+    }
+    if (found < 0) {
+      unknown.push_back(target.empty() ? h : h + " -> " + target);
+      continue;
+    }
+    if (impl->col_of_field[found] >= 0) twice.push_back(h);
+    impl->col_of_field[found] = static_cast<int>(c);
+  }
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const auto& f = fields[i];
+    bool req = !f.nullable || f.key;
+    impl->required.push_back(req);
+    if (req && impl->col_of_field[i] < 0) missing.push_back(f.name + " (" + f.label + ")");
+    const standards::DataElement* e = nullptr;
+    if (!f.element.empty()) e = reg.FindElement(f.element);
+    // A field without an element is still checked by its type (integer, date, ...).
+    if (!e && f.type != "string" && f.type != "enum") e = reg.FindElement(f.type);
+    impl->el.push_back(e);
+    impl->integer.push_back(f.type == "integer");
+    if (f.key) impl->keys.push_back(static_cast<int>(i));
+  }
+  {
+    auto find = [&](const std::string& name) {
+      for (size_t i = 0; i < fields.size(); ++i)
+        if (fields[i].name == name) return static_cast<int>(i);
+      return -1;
+    };
+    std::vector<int> ids;
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].element == "id_card") ids.push_back(static_cast<int>(i));
+    for (int id : ids) {
+      std::string n = fields[id].name, prefix;
+      for (std::string_view suf : {"id_number", "id_card", "id"})
+        if (n.size() >= suf.size() && n.compare(n.size() - suf.size(), suf.size(), suf) == 0) {
+          prefix = n.substr(0, n.size() - suf.size());
+          break;
+        }
+      Impl::IdRule r{id, find(prefix + "gender"), find(prefix + "birth_date")};
+      if (r.birth < 0) r.birth = find(prefix + "birth");
+      if (ids.size() == 1) {
+        if (r.gender < 0)
+          for (size_t i = 0; i < fields.size(); ++i)
+            if (fields[i].element == "gender") r.gender = static_cast<int>(i);
+        if (r.birth < 0) r.birth = find("birth_date");
+      }
+      if (r.gender >= 0 || r.birth >= 0) impl->id_rules.push_back(r);
+    }
+  }
+  if (!unknown.empty() || !missing.empty() || !twice.empty()) {
+    std::string msg = "the file's columns do not match resource " + resource.code + ":";
+    if (!unknown.empty())
+      msg += " unknown columns [" + Join(unknown, ", ") +
+             "] (map them to fields with a mapping file, --mapping);";
+    if (!missing.empty()) msg += " required fields missing [" + Join(missing, ", ") + "];";
+    if (!twice.empty()) msg += " fields given twice [" + Join(twice, ", ") + "];";
+    msg.pop_back();
+    return Status::InvalidArgument(
+        msg, {{"unknown", unknown}, {"missing", missing}, {"duplicate", twice}});
+  }
+  return std::unique_ptr<Validator>(new Validator(std::move(impl)));
+}
+
+void Validator::Check(const Record& r, std::vector<std::string_view>* values,
+                      std::vector<Reason>* reasons) {
+  auto& m = *impl_;
+  const auto& fields = m.resource.fields;
+  values->assign(fields.size(), std::string_view());
+  bool ragged = false;
+  for (const auto& p : r.problems) {
+    reasons->push_back({"", p.rule, "", p.message});
+    if (p.rule == "ragged_row" || p.rule == "unterminated_quote") ragged = true;
+  }
+  // Columns out of place: checking them by field would only add noise.
+  if (ragged) return;
+  for (int c : m.ignored_cols)
+    if (c < static_cast<int>(r.fields.size()) && !Trim(r.fields[c]).empty())
+      reasons->push_back({"", "unmapped_value", std::string(r.fields[c]),
+                          fmt::format("a value in column {} which has no header name", c + 1)});
+  for (size_t i = 0; i < fields.size(); ++i) {
+    int c = m.col_of_field[i];
+    if (c < 0 || c >= static_cast<int>(r.fields.size())) continue;
+    std::string_view v = r.fields[c];
+    if (Trim(v).empty()) {
+      if (m.required[i])
+        reasons->push_back(
+            {fields[i].name, "not_null", std::string(v), fields[i].label + " must not be empty"});
+      continue;
+    }
+    (*values)[i] = v;
+    if (m.el[i]) {
+      if (auto viol = m.reg->Validate(*m.el[i], v)) {
+        reasons->push_back({fields[i].name, viol->rule, std::string(v), viol->message});
+        continue;
+      }
+    }
+    if (m.integer[i]) {
+      int64_t n;
+      if (!ParseInt64(v, &n))
+        reasons->push_back({fields[i].name, "type", std::string(v), "not an integer"});
+    }
+  }
+  // Cross-field rules on the identity number (also when its check digit is wrong: the
+  // structure still says birth date and gender).
+  for (const auto& rule : m.id_rules) {
+    if ((*values)[rule.id].empty()) continue;
+    if (auto info = standards::ParseIdCard((*values)[rule.id])) {
+      if (rule.gender >= 0 && !(*values)[rule.gender].empty()) {
+        std::string_view g = (*values)[rule.gender];
+        int gv = (g == "1" || g == "男") ? 1 : (g == "2" || g == "女") ? 2 : 0;
+        if (gv && gv != info->gender)
+          reasons->push_back({fields[rule.gender].name, "gender_mismatch", std::string(g),
+                              fmt::format("gender disagrees with the identity number's 17th digit "
+                                          "({})",
+                                          info->gender == 1 ? "male" : "female")});
+      }
+      if (rule.birth >= 0 && !(*values)[rule.birth].empty()) {
+        std::string_view b = (*values)[rule.birth];
+        int y, mo, d;
+        if (ParseDateLoose(b, &y, &mo, &d) &&
+            (y != info->year || mo != info->month || d != info->day))
+          reasons->push_back({fields[rule.birth].name, "birth_date_mismatch", std::string(b),
+                              fmt::format("birth date disagrees with the identity number "
+                                          "({:04d}-{:02d}-{:02d})",
+                                          info->year, info->month, info->day)});
+      }
+    }
+  }
+  if (!m.keys.empty()) {
+    std::string_view k = m.KeyOf(*values);
+    if (!k.empty())
+      if (int64_t first = m.seen.Find(k))
+        reasons->push_back({fields[m.keys[0]].name, "duplicate_key",
+                            std::string((*values)[m.keys[0]]),
+                            fmt::format("the key was already delivered on line {}", first)});
+  }
+}
+
+void Validator::ExpectFileBytes(int64_t bytes) {
+  auto& m = *impl_;
+  // A household-register row is about 200 bytes; fewer bytes per row only means a late growth.
+  constexpr int64_t kBytesPerRow = 160, kMaxReserved = int64_t{2} << 20;
+  if (m.keys.empty() || bytes <= 0) return;
+  m.seen.Reserve(static_cast<size_t>(std::min(bytes / kBytesPerRow, kMaxReserved)));
+}
+
+void Validator::Remember(const std::vector<std::string_view>& values, int64_t line) {
+  auto& m = *impl_;
+  if (m.keys.empty()) return;
+  std::string_view k = m.KeyOf(values);
+  if (!k.empty()) m.seen.Insert(k, line);
+}
+
+}  // namespace yishu::ingest
