@@ -135,33 +135,37 @@ class PostgresConnection final : public Connection {
                    const std::function<bool(const Row&)>& on_row) override {
     static auto& hist = StoreHistogram("postgresql", "stream");
     ScopedStoreTimer timer(hist);
-    YISHU_ASSIGN_OR_RETURN(std::string name, PrepareCached(sql));
     ParamBuffers buf(params);
-    if (!PQsendQueryPrepared(conn_, name.c_str(), buf.count(), buf.values(), buf.lengths(),
-                             buf.formats(), 0))
-      return PgError(conn_, nullptr, "send");
-    PQsetSingleRowMode(conn_);
-    Status status;
-    bool wanted = true;
-    std::shared_ptr<std::vector<std::string>> columns;
-    while (PGresult* raw = PQgetResult(conn_)) {
-      PgResult res(raw);
-      auto st = PQresultStatus(raw);
-      if (st == PGRES_SINGLE_TUPLE && wanted && status.ok()) {
-        if (!columns) columns = Columns(raw);
-        std::vector<Value> values;
-        for (int c = 0; c < PQnfields(raw); ++c) values.push_back(CellValue(raw, 0, c));
-        try {
-          wanted = on_row(Row(columns, std::move(values)));
-        } catch (...) {
-          while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
-          throw;
+    for (int attempt = 0;; ++attempt) {
+      YISHU_ASSIGN_OR_RETURN(std::string name, PrepareCached(sql));
+      if (!PQsendQueryPrepared(conn_, name.c_str(), buf.count(), buf.values(), buf.lengths(),
+                               buf.formats(), 0))
+        return PgError(conn_, nullptr, "send");
+      PQsetSingleRowMode(conn_);
+      Status status;
+      bool wanted = true, stale = false;
+      std::shared_ptr<std::vector<std::string>> columns;
+      while (PGresult* raw = PQgetResult(conn_)) {
+        PgResult res(raw);
+        auto st = PQresultStatus(raw);
+        if (st == PGRES_SINGLE_TUPLE && wanted && status.ok()) {
+          if (!columns) columns = Columns(raw);
+          std::vector<Value> values;
+          for (int c = 0; c < PQnfields(raw); ++c) values.push_back(CellValue(raw, 0, c));
+          try {
+            wanted = on_row(Row(columns, std::move(values)));
+          } catch (...) {
+            while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+            throw;
+          }
+        } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+          // The plan is checked before any row is sent: a stale one has delivered nothing.
+          stale = !columns && IsStalePlan(raw);
+          status = stale ? StaleError(raw) : PgError(conn_, raw, "query");
         }
-      } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        status = PgError(conn_, raw, "query");
       }
+      if (!stale || !ForgetStale(sql) || attempt > 0) return status;
     }
-    return status;
   }
 
   Status ExecScript(std::string_view sql) override {
@@ -235,9 +239,10 @@ class PostgresConnection final : public Connection {
   }
 
   Result<std::string> PrepareCached(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    DeallocateStale();
+    auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;
-    std::string name = "y" + std::to_string(cache_.size() + 1);
+    std::string name = "y" + std::to_string(++prepared_);
     PgResult res(PQprepare(conn_, name.c_str(), Renumber(sql).c_str(), 0, nullptr));
     if (PQresultStatus(res.get()) != PGRES_COMMAND_OK)
       return PgError(conn_, res.get(), "prepare '" + std::string(sql) + "'");
@@ -245,21 +250,61 @@ class PostgresConnection final : public Connection {
     return name;
   }
 
+  // A schema change (a column added to a resource table) makes the server refuse a prepared
+  // `SELECT *` whose result shape changed. The statement is then forgotten, to be prepared
+  // afresh: at once when no transaction was open, or by the caller's retry of its transaction
+  // (which the error has aborted) through the Unavailable status.
+  static bool IsStalePlan(const PGresult* res) {
+    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char* text = PQresultErrorMessage(res);
+    return state && std::string_view(state) == "0A000" && text &&
+           std::string_view(text).find("cached plan must not change result type") !=
+               std::string_view::npos;
+  }
+  // Forgets the statement of `sql`; true when it may be run again right away.
+  bool ForgetStale(std::string_view sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      stale_.push_back(std::move(it->second));
+      cache_.erase(it);
+    }
+    return PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  }
+  // Prepared statements forgotten earlier are released once outside a transaction.
+  void DeallocateStale() {
+    if (stale_.empty() || PQtransactionStatus(conn_) != PQTRANS_IDLE) return;
+    for (const auto& name : stale_) PgResult(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
+    stale_.clear();
+  }
+  Status StaleError(const PGresult* res) {
+    return Status::Unavailable(PgError(conn_, res, "query").message() +
+                               " (the table changed; the statement is prepared again on retry)");
+  }
+
   Result<PgResult> Run(std::string_view sql, const Params& params) {
     static auto& hist = StoreHistogram("postgresql", "statement");
     ScopedStoreTimer timer(hist);
-    YISHU_ASSIGN_OR_RETURN(std::string name, PrepareCached(sql));
     ParamBuffers buf(params);
-    PgResult res(PQexecPrepared(conn_, name.c_str(), buf.count(), buf.values(), buf.lengths(),
-                                buf.formats(), 0));
-    auto st = PQresultStatus(res.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return PgError(conn_, res.get(), "query");
-    return res;
+    for (int attempt = 0;; ++attempt) {
+      YISHU_ASSIGN_OR_RETURN(std::string name, PrepareCached(sql));
+      PgResult res(PQexecPrepared(conn_, name.c_str(), buf.count(), buf.values(), buf.lengths(),
+                                  buf.formats(), 0));
+      auto st = PQresultStatus(res.get());
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
+      if (!IsStalePlan(res.get())) return PgError(conn_, res.get(), "query");
+      if (!ForgetStale(sql) || attempt > 0) return StaleError(res.get());
+    }
   }
 
   PGconn* conn_;
   bool in_tx_ = false;
-  std::unordered_map<std::string, std::string> cache_;
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, std::string, SqlHash, std::equal_to<>> cache_;
+  int64_t prepared_ = 0;            // statements prepared so far: their names are y1, y2, ...
+  std::vector<std::string> stale_;  // names to DEALLOCATE
 };
 
 class PostgresStore final : public Store {

@@ -38,7 +38,7 @@ class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st.stmt);
     sqlite3_close_v2(db_);
   }
 
@@ -47,7 +47,8 @@ class SqliteConnection final : public Connection {
   Result<int64_t> Exec(std::string_view sql, const Params& params) override {
     static auto& hist = StoreHistogram("sqlite", "exec");
     ScopedStoreTimer timer(hist);
-    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    YISHU_ASSIGN_OR_RETURN(Statement * st, Prepare(sql, params));
+    sqlite3_stmt* stmt = st->stmt;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     }
@@ -58,8 +59,8 @@ class SqliteConnection final : public Connection {
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {
     Rows rows;
-    Status s = QueryEach(sql, params, [&](const Row& r) {
-      rows.push_back(r);
+    Status s = StepEach(sql, params, [&](Statement& st) {
+      rows.push_back(RowOf(st));
       return true;
     });
     if (!s.ok()) return s;
@@ -68,23 +69,12 @@ class SqliteConnection final : public Connection {
 
   Status QueryEach(std::string_view sql, const Params& params,
                    const std::function<bool(const Row&)>& on_row) override {
-    std::shared_ptr<std::vector<std::string>> columns;
-    return StepEach(sql, params, [&](sqlite3_stmt* stmt) {
-      const int ncol = sqlite3_column_count(stmt);
-      if (!columns) {
-        columns = std::make_shared<std::vector<std::string>>();
-        for (int i = 0; i < ncol; ++i) columns->emplace_back(sqlite3_column_name(stmt, i));
-      }
-      std::vector<Value> values;
-      values.reserve(ncol);
-      for (int i = 0; i < ncol; ++i) values.push_back(ColumnValue(stmt, i));
-      return on_row(Row(columns, std::move(values)));
-    });
+    return StepEach(sql, params, [&](Statement& st) { return on_row(RowOf(st)); });
   }
 
   Status QueryEachView(std::string_view sql, const Params& params,
                        const std::function<bool(const RowView&)>& on_row) override {
-    return StepEach(sql, params, [&](sqlite3_stmt* stmt) { return on_row(StatementRow(stmt)); });
+    return StepEach(sql, params, [&](Statement& st) { return on_row(StatementRow(st.stmt)); });
   }
 
   Status ExecScript(std::string_view sql) override {
@@ -120,17 +110,51 @@ class SqliteConnection final : public Connection {
   bool in_transaction() const override { return in_tx_; }
 
  private:
-  Result<sqlite3_stmt*> Prepare(std::string_view sql, const Params& params) {
-    sqlite3_stmt* stmt;
-    auto it = cache_.find(std::string(sql));
-    if (it != cache_.end()) {
-      stmt = it->second;
-    } else {
-      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare '" + std::string(sql) + "'");
-      cache_.emplace(std::string(sql), stmt);
+  // A prepared statement kept for reuse, with its result's column names: shared by every Row it
+  // returns, instead of a list of names allocated per query (and freed by whichever thread
+  // drops the last row).
+  struct Statement {
+    sqlite3_stmt* stmt = nullptr;
+    std::shared_ptr<const std::vector<std::string>> columns;
+    int reprepared = -1;  // SQLite's re-prepare count when `columns` were read
+  };
+
+  // A schema change re-prepares a statement behind our back, and `SELECT *` may then name other
+  // columns: the names are read again whenever SQLite's re-prepare count moved.
+  static const std::shared_ptr<const std::vector<std::string>>& ColumnsOf(Statement& st) {
+    const int reprepared = sqlite3_stmt_status(st.stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+    if (!st.columns || reprepared != st.reprepared) {
+      auto names = std::make_shared<std::vector<std::string>>();
+      const int ncol = sqlite3_column_count(st.stmt);
+      for (int i = 0; i < ncol; ++i) names->emplace_back(sqlite3_column_name(st.stmt, i));
+      st.columns = std::move(names);
+      st.reprepared = reprepared;
     }
+    return st.columns;
+  }
+
+  static Row RowOf(Statement& st) {
+    const auto& columns = ColumnsOf(st);
+    const int ncol = static_cast<int>(columns->size());
+    std::vector<Value> values;
+    values.reserve(ncol);
+    for (int i = 0; i < ncol; ++i) values.push_back(ColumnValue(st.stmt, i));
+    return Row(columns, std::move(values));
+  }
+
+  Result<Statement*> Prepare(std::string_view sql, const Params& params) {
+    Statement* st;
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      st = &it->second;
+    } else {
+      sqlite3_stmt* prepared;
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare '" + std::string(sql) + "'");
+      st = &cache_.emplace(std::string(sql), Statement{prepared, nullptr, -1}).first->second;
+    }
+    sqlite3_stmt* stmt = st->stmt;
     sqlite3_clear_bindings(stmt);
     if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
       return Status::Internal("statement expects " +
@@ -153,7 +177,7 @@ class SqliteConnection final : public Connection {
       }
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
     }
-    return stmt;
+    return st;
   }
 
   // Prepares, binds and steps `sql`, handing each row to `on_step` until it returns false; the
@@ -162,12 +186,13 @@ class SqliteConnection final : public Connection {
   Status StepEach(std::string_view sql, const Params& params, OnStep&& on_step) {
     static auto& hist = StoreHistogram("sqlite", "query");
     ScopedStoreTimer timer(hist);
-    YISHU_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+    YISHU_ASSIGN_OR_RETURN(Statement * st, Prepare(sql, params));
+    sqlite3_stmt* stmt = st->stmt;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
       bool more = true;
       try {
-        more = on_step(stmt);
+        more = on_step(*st);
       } catch (...) {
         sqlite3_reset(stmt);
         throw;
@@ -229,7 +254,12 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_;
   bool in_tx_ = false;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Looked up by the caller's string_view, without copying the SQL text into a key each time.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, Statement, SqlHash, std::equal_to<>> cache_;
 };
 
 // WAL checkpoints off the commit path. With SQLite's automatic checkpoint, the commit that

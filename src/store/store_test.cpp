@@ -70,6 +70,43 @@ TEST_P(StoreTest, NullsAndMissingRows) {
   EXPECT_EQ(none.status().code(), ErrorCode::kNotFound);
 }
 
+// Statements are cached per connection with their column names; a schema change must show in
+// `SELECT *` on the same connection (SQLite re-prepares the statement behind the cache).
+TEST_P(StoreTest, SelectStarSeesColumnsAddedLater) {
+  auto conn = store_->Acquire();
+  ASSERT_TRUE(conn->Exec("INSERT INTO people (code, name) VALUES (?, ?)", {"S1", "李娜"}).ok());
+  const std::string sql = "SELECT * FROM people WHERE code = ?";
+  auto before = conn->Query(sql, {"S1"});
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_EQ(before->size(), 1u);
+  const size_t columns = (*before)[0].columns().size();
+  ASSERT_TRUE(conn->ExecScript("ALTER TABLE people ADD COLUMN township TEXT").ok());
+  ASSERT_TRUE(conn->Exec("UPDATE people SET township = ? WHERE code = ?", {"齐贤", "S1"}).ok());
+  auto after = conn->Query(sql, {"S1"});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].columns().size(), columns + 1);
+  EXPECT_EQ((*after)[0]["township"].AsText(), "齐贤");
+  EXPECT_EQ((*after)[0]["name"].AsText(), "李娜");
+  // SQLite's rows of one cached statement share its column list.
+  auto again = conn->Query(sql, {"S1"});
+  ASSERT_TRUE(again.ok());
+  if (conn->dialect() == Dialect::kSqlite)
+    EXPECT_EQ(&(*again)[0].columns(), &(*after)[0].columns());
+  // Inside a transaction (PostgreSQL aborts it; the store's retry prepares afresh), streamed.
+  ASSERT_TRUE(conn->ExecScript("ALTER TABLE people ADD COLUMN village TEXT").ok());
+  size_t seen = 0;
+  Status s = TransactOn(*conn, [&](Connection& tx) {
+    seen = 0;
+    return tx.QueryEach(sql, {"S1"}, [&](const Row& r) {
+      seen = r.columns().size();
+      return true;
+    });
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seen, columns + 2);
+}
+
 TEST_P(StoreTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(store_->Exec("INSERT INTO people (code) VALUES (?)", {"dup"}).ok());
   auto again = store_->Exec("INSERT INTO people (code) VALUES (?)", {"dup"});
