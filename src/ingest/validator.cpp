@@ -1,7 +1,11 @@
 #include "ingest/validator.hpp"
 
+#include <sys/mman.h>
+
 #include <cstring>
+#include <new>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -50,18 +54,61 @@ bool ParseDateLoose(std::string_view s, int* y, int* m, int* d) {
 
 }  // namespace
 
+// Zeroed memory straight from the kernel, on 2 MiB pages where it allows: the probed table of
+// the key set is read at random, and with 4 KiB pages nearly every probe of a 32 MB table also
+// missed the TLB; the kernel's zero pages also spare the memset of a freshly sized table.
+class ZeroedPages {
+ public:
+  ZeroedPages() = default;
+  explicit ZeroedPages(size_t bytes) {
+    constexpr size_t kHuge = size_t{2} << 20;
+    size_ = bytes + (bytes >= kHuge ? kHuge : 0);
+    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    base_ = static_cast<char*>(p);
+    data_ = base_;
+    if (bytes >= kHuge) {
+      data_ =
+          reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(base_) + kHuge - 1) & ~(kHuge - 1));
+      ::madvise(data_, bytes & ~(kHuge - 1), MADV_HUGEPAGE);
+    }
+  }
+  ZeroedPages(ZeroedPages&& o) noexcept
+      : base_(std::exchange(o.base_, nullptr)), data_(o.data_), size_(o.size_) {}
+  ZeroedPages& operator=(ZeroedPages&& o) noexcept {
+    std::swap(base_, o.base_);
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    return *this;
+  }
+  ~ZeroedPages() {
+    if (base_) ::munmap(base_, size_);
+  }
+  void* data() const { return data_; }
+
+ private:
+  char* base_ = nullptr;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 // The keys delivered so far in a batch, each with the line that first had it: open addressing
 // over 64-bit hashes with the key bytes in one arena. A node-based map cost an allocation or two
 // per row and a cache miss per probe; at a million rows it was the largest single cost of
 // validation. The probed table holds only 8-byte slots (part of the hash and an entry number),
 // so a million keys probe 32 MB, not the 134 MB that whole entries in the table took; entries
-// are appended in line order, and growing re-places them from that list.
+// are appended in line order, and growing re-places them from that list. Even so a probe is a
+// cache miss, so the caller hashes a record's key early and prefetches its slot (Prefetch) while
+// the record's fields are checked.
 class KeySet {
  public:
-  // The line that first had `key`, or 0.
-  int64_t Find(std::string_view key) const {
-    if (slots_.empty()) return 0;
-    const uint64_t h = Hash(key);
+  static uint64_t Hash(std::string_view k) { return std::hash<std::string_view>()(k); }
+  void Prefetch(uint64_t h) const {
+    if (mask_) __builtin_prefetch(&slots_[h & mask_]);
+  }
+  // The line that first had `key` (whose hash is `h`), or 0.
+  int64_t Find(std::string_view key, uint64_t h) const {
+    if (!mask_) return 0;
     const uint32_t tag = Tag(h);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot s = slots_[i];
@@ -69,18 +116,17 @@ class KeySet {
       if (s.tag == tag && Matches(entries_[s.entry - 1], h, key)) return entries_[s.entry - 1].line;
     }
   }
-  // Remembers `key` at `line` (> 0) unless it is there already.
-  void Insert(std::string_view key, int64_t line) {
+  // Remembers `key` (whose hash is `h`) at `line` (> 0) unless it is there already.
+  void Insert(std::string_view key, uint64_t h, int64_t line) {
     line = std::max<int64_t>(line, 1);
-    if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
-    const uint64_t h = Hash(key);
+    if ((size_ + 1) * 2 > slots()) Grow();
     const uint32_t tag = Tag(h);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.entry == 0) {
-        entries_.push_back({h, arena_.size(), static_cast<uint32_t>(key.size()), line});
-        arena_.append(key);
-        s = {tag, static_cast<uint32_t>(entries_.size())};
+        if (size_ == capacity_) Reallocate(std::max<size_t>(1024, 2 * capacity_));
+        entries_[size_++] = {h, Store(key), static_cast<uint32_t>(key.size()), line};
+        s = {tag, static_cast<uint32_t>(size_)};
         return;
       }
       if (s.tag == tag && Matches(entries_[s.entry - 1], h, key)) return;
@@ -90,8 +136,8 @@ class KeySet {
   void Reserve(size_t n) {
     size_t slots = 1024;
     while (slots < 2 * n) slots *= 2;
-    if (slots > slots_.size()) Rehash(slots);
-    entries_.reserve(n);
+    if (slots > this->slots()) Rehash(slots);
+    if (n > capacity_) Reallocate(n);
   }
 
  private:
@@ -101,31 +147,65 @@ class KeySet {
   };
   struct Entry {
     uint64_t hash;
-    uint64_t off;
+    const char* key;  // in blocks_, which never move
     uint32_t len;
     int64_t line;
   };
-  static uint64_t Hash(std::string_view k) { return std::hash<std::string_view>()(k); }
   static uint32_t Tag(uint64_t h) { return static_cast<uint32_t>(h >> 32); }
   bool Matches(const Entry& e, uint64_t h, std::string_view key) const {
-    return e.hash == h && e.len == key.size() &&
-           std::memcmp(arena_.data() + e.off, key.data(), key.size()) == 0;
+    return e.hash == h && e.len == key.size() && std::memcmp(e.key, key.data(), key.size()) == 0;
   }
-  void Grow() { Rehash(std::max<size_t>(1024, slots_.size() * 2)); }
+  // Copies a key into the arena. Blocks are never reallocated (one string doubling as it grew
+  // copied every key again and again), so entries point at their bytes.
+  const char* Store(std::string_view key) {
+    constexpr size_t kBlock = size_t{4} << 20;
+    if (key.size() > block_left_) {
+      size_t n = std::max(kBlock, key.size());
+      blocks_.emplace_back(n);
+      block_next_ = static_cast<char*>(blocks_.back().data());
+      block_left_ = n;
+    }
+    char* p = block_next_;
+    std::memcpy(p, key.data(), key.size());
+    block_next_ += key.size();
+    block_left_ -= key.size();
+    return p;
+  }
+  size_t slots() const { return mask_ ? mask_ + 1 : 0; }
+  void Grow() { Rehash(std::max<size_t>(1024, 2 * slots())); }
   void Rehash(size_t slots) {
-    slots_.assign(slots, Slot{0, 0});
-    mask_ = slots - 1;
-    for (size_t n = 0; n < entries_.size(); ++n)
-      for (size_t i = entries_[n].hash & mask_;; i = (i + 1) & mask_)
-        if (slots_[i].entry == 0) {
-          slots_[i] = {Tag(entries_[n].hash), static_cast<uint32_t>(n + 1)};
+    ZeroedPages mem(slots * sizeof(Slot));
+    Slot* table = static_cast<Slot*>(mem.data());
+    const size_t mask = slots - 1;
+    for (size_t n = 0; n < size_; ++n)
+      for (size_t i = entries_[n].hash & mask;; i = (i + 1) & mask)
+        if (table[i].entry == 0) {
+          table[i] = {Tag(entries_[n].hash), static_cast<uint32_t>(n + 1)};
           break;
         }
+    mem_ = std::move(mem);
+    slots_ = table;
+    mask_ = mask;
   }
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
-  std::vector<Entry> entries_;
-  std::string arena_;
+  ZeroedPages mem_;
+  Slot* slots_ = nullptr;
+  size_t mask_ = 0;  // slots - 1; 0 while there is no table
+  void Reallocate(size_t capacity) {
+    ZeroedPages mem(capacity * sizeof(Entry));
+    Entry* entries = static_cast<Entry*>(mem.data());
+    if (size_) std::memcpy(entries, entries_, size_ * sizeof(Entry));
+    entries_mem_ = std::move(mem);
+    entries_ = entries;
+    capacity_ = capacity;
+  }
+  // Appended in line order; in fresh pages like the table (page faults on 4 KiB pages were a
+  // tenth of the key set's cost).
+  ZeroedPages entries_mem_;
+  Entry* entries_ = nullptr;
+  size_t size_ = 0, capacity_ = 0;
+  std::vector<ZeroedPages> blocks_;
+  char* block_next_ = nullptr;
+  size_t block_left_ = 0;
 };
 
 struct Validator::Impl {
@@ -146,17 +226,36 @@ struct Validator::Impl {
   std::vector<IdRule> id_rules;
   KeySet seen;  // key value(s) -> first line
   std::string key_buf;
+  // The key hashed by the last Check, so Remember of the same record does not hash it again.
+  std::string hashed_key;
+  uint64_t hashed = 0;
   // The key of a record as one string (parts joined by U+001F), empty when a part is null.
-  // The view lives in key_buf until the next call.
-  std::string_view KeyOf(const std::vector<std::string_view>& values) {
+  // `part(n)` is the value of key field n. The view lives in the record or in key_buf until the
+  // next call.
+  template <typename Part>
+  std::string_view JoinKey(Part part) {
+    if (keys.size() == 1) return part(0);
     key_buf.clear();
     for (size_t n = 0; n < keys.size(); ++n) {
-      std::string_view v = values[keys[n]];
+      std::string_view v = part(n);
       if (v.empty()) return {};
       if (n) key_buf += '\x1f';
       key_buf.append(v);
     }
     return key_buf;
+  }
+  std::string_view KeyOf(const std::vector<std::string_view>& values) {
+    return JoinKey([&](size_t n) { return values[keys[n]]; });
+  }
+  // The same key taken from the record before its fields are checked (a key field's value is
+  // its column's text unless that is blank), so its slot can be fetched meanwhile.
+  std::string_view KeyOf(const Record& r) {
+    return JoinKey([&](size_t n) -> std::string_view {
+      int c = col_of_field[keys[n]];
+      if (c < 0 || c >= static_cast<int>(r.fields.size())) return {};
+      std::string_view v = r.fields[c];
+      return Trim(v).empty() ? std::string_view() : v;
+    });
   }
 };
 
@@ -266,6 +365,15 @@ void Validator::Check(const Record& r, std::vector<std::string_view>* values,
   }
   // Columns out of place: checking them by field would only add noise.
   if (ragged) return;
+  std::string_view key;
+  if (!m.keys.empty()) {
+    key = m.KeyOf(r);
+    if (!key.empty()) {
+      m.hashed = KeySet::Hash(key);
+      m.hashed_key.assign(key);
+      m.seen.Prefetch(m.hashed);
+    }
+  }
   for (int c : m.ignored_cols)
     if (c < static_cast<int>(r.fields.size()) && !Trim(r.fields[c]).empty())
       reasons->push_back({"", "unmapped_value", std::string(r.fields[c]),
@@ -319,13 +427,11 @@ void Validator::Check(const Record& r, std::vector<std::string_view>* values,
       }
     }
   }
-  if (!m.keys.empty()) {
-    std::string_view k = m.KeyOf(*values);
-    if (!k.empty())
-      if (int64_t first = m.seen.Find(k))
-        reasons->push_back({fields[m.keys[0]].name, "duplicate_key",
-                            std::string((*values)[m.keys[0]]),
-                            fmt::format("the key was already delivered on line {}", first)});
+  if (!key.empty()) {
+    if (int64_t first = m.seen.Find(key, m.hashed))
+      reasons->push_back({fields[m.keys[0]].name, "duplicate_key",
+                          std::string((*values)[m.keys[0]]),
+                          fmt::format("the key was already delivered on line {}", first)});
   }
 }
 
@@ -341,7 +447,7 @@ void Validator::Remember(const std::vector<std::string_view>& values, int64_t li
   auto& m = *impl_;
   if (m.keys.empty()) return;
   std::string_view k = m.KeyOf(values);
-  if (!k.empty()) m.seen.Insert(k, line);
+  if (!k.empty()) m.seen.Insert(k, k == m.hashed_key ? m.hashed : KeySet::Hash(k), line);
 }
 
 }  // namespace yishu::ingest
