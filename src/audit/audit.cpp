@@ -111,6 +111,20 @@ std::string DumpJson(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+}  // namespace
+
+void AddDetail(AuditEvent& event, const std::string& key, nlohmann::json value) {
+  if (!event.detail_json.empty()) {
+    // Rare (a refusal on a hot path): back to a value, and then as any other detail.
+    event.detail = nlohmann::json::parse(event.detail_json, nullptr, false);
+    event.detail_json.clear();
+  }
+  if (!event.detail.is_object()) event.detail = nlohmann::json::object();
+  event.detail[key] = std::move(value);
+}
+
+namespace {
+
 // An event turned into the exact column values that will be stored and hashed.
 struct PreparedEvent {
   int64_t at_millis;
@@ -132,18 +146,25 @@ PreparedEvent Prepare(const AuditEvent& e, int64_t now) {
   p.department = CleanText(e.department);
   p.action = CleanText(e.action);
   p.resource = CleanText(e.resource);
-  // A JSON array of strings, as nlohmann::json would dump it, without building one.
-  p.fields = "[";
-  for (size_t i = 0; i < e.fields.size(); ++i) {
-    if (i) p.fields += ',';
-    AppendJsonString(p.fields, CleanText(e.fields[i]));
+  if (!e.fields_json.empty()) {
+    p.fields = CleanText(e.fields_json);
+  } else {
+    // A JSON array of strings, as nlohmann::json would dump it, without building one.
+    p.fields = "[";
+    for (size_t i = 0; i < e.fields.size(); ++i) {
+      if (i) p.fields += ',';
+      AppendJsonString(p.fields, CleanText(e.fields[i]));
+    }
+    p.fields += ']';
   }
-  p.fields += ']';
   p.record_count = e.record_count;
   p.purpose = CleanText(e.purpose);
   p.client = CleanText(e.client);
   p.result = CleanText(e.result);
-  p.detail = e.detail.is_null() ? std::string() : DumpJson(e.detail);
+  if (!e.detail_json.empty())
+    p.detail = CleanText(e.detail_json);
+  else if (!e.detail.is_null())
+    p.detail = DumpJson(e.detail);
   return p;
 }
 

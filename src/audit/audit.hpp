@@ -107,7 +107,16 @@ struct AuditEvent {
   std::string result = "ok";  // "ok", "denied", "error", ...
   nlohmann::json detail;      // extra, may be null
   int64_t at_millis = 0;      // 0 = now
+  // The stored texts of `fields` (a JSON array of strings) and `detail` (a JSON object), for
+  // hot paths that have them ready (a cached list, an object written by hand on the caller's
+  // thread) instead of a list and a JSON value for the writer to serialize. Used instead of
+  // `fields` / `detail` when not empty; AddDetail keeps the two forms of detail consistent.
+  std::string fields_json;
+  std::string detail_json;
 };
+
+// Sets `key` in the event's detail, whichever form it is held in.
+void AddDetail(AuditEvent& event, const std::string& key, nlohmann::json value);
 
 // An entry as stored: its position in the chain, the event (at_millis filled in) and its hash.
 struct StoredEvent {

@@ -211,6 +211,39 @@ TEST_P(AuditTest, ValuesRoundTripThroughSearch) {
   EXPECT_TRUE(log_->Verify().ok());
 }
 
+// Hot paths hand over the stored texts of fields and detail; they read back and verify as
+// any other entry, and AddDetail works on either form.
+TEST_P(AuditTest, PreparedFieldsAndDetailTextsAreStoredAsGiven) {
+  AuditEvent e = Event("cred-1", "share.read");
+  e.fields.clear();
+  e.fields_json = R"(["name","id_number"])";
+  e.detail_json = R"({"auth":"bearer","by":"key","grant":7})";
+  ASSERT_TRUE(log_->Append(e).ok());
+  AuditEvent refused = e;
+  AddDetail(refused, "error", "NOT_FOUND");
+  EXPECT_TRUE(refused.detail_json.empty());
+  refused.actor = "cred-2";
+  ASSERT_TRUE(log_->Append(refused).ok());
+  AuditEvent plain = Event("cred-3", "share.read");
+  AddDetail(plain, "by", "filter");
+  ASSERT_TRUE(log_->Append(plain).ok());
+
+  auto got = log_->Search({.actor = "cred-1"});
+  ASSERT_TRUE(got.ok() && got->size() == 1u);
+  EXPECT_EQ(got->front().event.fields, (std::vector<std::string>{"name", "id_number"}));
+  EXPECT_EQ(got->front().event.detail,
+            nlohmann::json({{"auth", "bearer"}, {"by", "key"}, {"grant", 7}}));
+  got = log_->Search({.actor = "cred-2"});
+  ASSERT_TRUE(got.ok() && got->size() == 1u);
+  EXPECT_EQ(
+      got->front().event.detail,
+      nlohmann::json({{"auth", "bearer"}, {"by", "key"}, {"error", "NOT_FOUND"}, {"grant", 7}}));
+  got = log_->Search({.actor = "cred-3"});
+  ASSERT_TRUE(got.ok() && got->size() == 1u);
+  EXPECT_EQ(got->front().event.detail["by"], "filter");
+  EXPECT_TRUE(log_->Verify().ok());
+}
+
 TEST_P(AuditTest, AlteredEntryIsNamed) {
   AppendN(20);
   Exec("UPDATE audit_events SET actor = 'mallory' WHERE seq = 7");

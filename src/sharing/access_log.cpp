@@ -70,7 +70,7 @@ Status AccessLog::Commit(store::Connection& conn, std::deque<Pending>& group) {
         p.work(tx, events[i], p.metering);
       } catch (const std::exception& e) {
         events[i].result = "error";
-        events[i].detail["error"] = std::string("Internal: ") + e.what();
+        audit::AddDetail(events[i], "error", std::string("Internal: ") + e.what());
       }
     }
     // Metering summed per (grant, credential, day): one upsert per key and group.

@@ -254,8 +254,16 @@ nlohmann::json ToJson(const Credential& c) {
 }
 
 std::string DayOf(int64_t millis) {
-  std::string s = FormatRfc3339(millis);
-  return s.substr(0, 10);
+  // Asked on every access with the clock of the moment: formatted once per day and thread.
+  constexpr int64_t kDay = 86400000;
+  thread_local int64_t cached_day = -1;
+  thread_local std::string cached;
+  const int64_t day = millis >= 0 ? millis / kDay : (millis - kDay + 1) / kDay;
+  if (day != cached_day) {
+    cached = FormatRfc3339(millis).substr(0, 10);
+    cached_day = day;
+  }
+  return cached;
 }
 
 // ------------------------------------------------------------------------------------------
