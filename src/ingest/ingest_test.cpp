@@ -316,6 +316,90 @@ TEST(CsvReader, HostileInputs) {
   EXPECT_TRUE(p.problems[80001].empty());
 }
 
+TEST(Utf8Ok, AgreesWithTheCodePointDecoderOnEveryShortSequenceAndOnRandomText) {
+  // The vectorised check runs from 32 bytes on: pad each short sequence with Chinese text on
+  // both sides so it lands at every offset of a 32-byte block, also split across two blocks.
+  const std::string han = "柯桥区齐贤街道";  // 21 bytes
+  auto hex = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) out += fmt::format("{:02x}", c);
+    return out;
+  };
+  auto agree = [&](const std::string& s) {
+    if (s.find('\0') != std::string::npos) return;  // IsValidUtf8 refuses NUL, Utf8Ok not
+    ASSERT_EQ(Utf8Ok(s), IsValidUtf8(s)) << hex(s);
+  };
+  for (uint32_t a = 0x80; a < 0x100; ++a)
+    for (uint32_t b = 0; b < 0x100; b += (a >= 0xC0 ? 1 : 0x11)) {
+      for (uint32_t c : {0x20u, 0x80u, 0x8Fu, 0x90u, 0x9Fu, 0xA0u, 0xBFu, 0xC0u}) {
+        std::string seq{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)};
+        for (size_t pad : {size_t{0}, size_t{5}, size_t{13}, size_t{29}, size_t{30}, size_t{31}}) {
+          std::string s = std::string(pad, 'a') + han + seq + han;
+          agree(s);
+          agree(std::string(pad, 'a') + seq + std::string(40, 'b'));
+          agree(han + han + std::string(pad, 'a') + seq);  // the sequence ends the text
+          agree(han + han + std::string(pad, 'a') + seq.substr(0, 2));
+          agree(han + han + std::string(pad, 'a') + seq.substr(0, 1));
+        }
+      }
+    }
+  // Four-byte sequences around the edges (U+10000, U+10FFFF, beyond) at every offset.
+  for (std::string seq : {"\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "\xF4\x90\x80\x80",
+                          "\xF0\x8F\xBF\xBF", "\xF5\x80\x80\x80", "\xED\x9F\xBF", "\xED\xA0\x80",
+                          "\xE0\xA0\x80", "\xE0\x9F\xBF", "\xC2\x80", "\xC1\xBF"})
+    for (size_t pad = 0; pad < 70; ++pad) {
+      agree(std::string(pad, 'x') + seq + han);
+      agree(han + std::string(pad, 'x') + seq);
+    }
+  std::mt19937 rng(11);
+  const std::string pieces[] = {
+      "a",        ",",    "张",           "\xE4", "\xB8", "\x80", "\xF0\x9F\x98\x80",
+      "\xC3\xA9", "\xFF", "\xED\xA0\x80", "\n"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    size_t n = rng() % 120;
+    for (size_t i = 0; i < n; ++i) {
+      // Mostly valid text with the odd bad piece, so long valid runs end in a bad byte too.
+      size_t k = rng() % 40;
+      s += pieces[k < 3 ? k : k < 36 ? 2 : 3 + rng() % 8];
+    }
+    agree(s);
+  }
+}
+
+TEST(CsvReader, TextProblemsAreFoundInLongChineseFilesAtAnyPosition) {
+  // Rows of Chinese text with a bad byte or a NUL here and there, read with several buffer sizes:
+  // every row is flagged exactly when its own bytes are bad.
+  std::string text = "姓名,地址\n";
+  std::vector<bool> bad_utf8, nul;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    std::string row = "张三,浙江省绍兴市柯桥区齐贤街道壶瓶山路" + std::to_string(i) + "号";
+    // The first rows stay clean: the detection sample must say UTF-8.
+    bool b = i > 4000 && rng() % 97 == 0, z = i > 4000 && rng() % 89 == 0;
+    if (b) row.insert(rng() % row.size(), "\xFF");
+    if (z) row.insert(rng() % row.size(), std::string(1, '\0'));
+    bad_utf8.push_back(b);
+    nul.push_back(z);
+    text += row + (i % 3 ? "\n" : "\r\n");
+  }
+  for (size_t buf : {size_t{64}, size_t{4096}, size_t{100000}, size_t{1} << 20}) {
+    ReaderOptions o;
+    o.buffer_bytes = buf;
+    auto p = ParseBytes(text, "x.csv", o);
+    ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+    EXPECT_EQ(p.encoding, "UTF-8");
+    ASSERT_EQ(p.rows.size(), bad_utf8.size());
+    for (size_t i = 0; i < p.rows.size(); ++i) {
+      // A byte inserted inside a character breaks it too, so the row is bad when either is.
+      EXPECT_EQ(Has(p.problems[i], "invalid_utf8"), !Utf8Ok(p.raws[i])) << buf << " row " << i;
+      EXPECT_EQ(Has(p.problems[i], "nul_byte"), nul[i]) << buf << " row " << i;
+      if (bad_utf8[i]) EXPECT_TRUE(Has(p.problems[i], "invalid_utf8")) << buf << " row " << i;
+      if (!bad_utf8[i] && !nul[i]) EXPECT_TRUE(p.problems[i].empty()) << buf << " row " << i;
+    }
+  }
+}
+
 TEST(JsonlReader, ObjectsPerLine) {
   auto p = ParseBytes("{\"a\":\"1\",\"b\":2}\n\n{\"a\":\"x\",\"b\":null}\nnot json\n{\"c\":1}\n",
                       "x.jsonl");
