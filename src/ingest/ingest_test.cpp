@@ -394,8 +394,8 @@ TEST(CsvReader, TextProblemsAreFoundInLongChineseFilesAtAnyPosition) {
       // A byte inserted inside a character breaks it too, so the row is bad when either is.
       EXPECT_EQ(Has(p.problems[i], "invalid_utf8"), !Utf8Ok(p.raws[i])) << buf << " row " << i;
       EXPECT_EQ(Has(p.problems[i], "nul_byte"), nul[i]) << buf << " row " << i;
-      if (bad_utf8[i]) EXPECT_TRUE(Has(p.problems[i], "invalid_utf8")) << buf << " row " << i;
-      if (!bad_utf8[i] && !nul[i]) EXPECT_TRUE(p.problems[i].empty()) << buf << " row " << i;
+      EXPECT_TRUE(!bad_utf8[i] || Has(p.problems[i], "invalid_utf8")) << buf << " row " << i;
+      EXPECT_TRUE(bad_utf8[i] || nul[i] || p.problems[i].empty()) << buf << " row " << i;
     }
   }
 }

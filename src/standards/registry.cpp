@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -26,12 +27,24 @@ struct CompiledElement {
   bool missing_code_list = false;  // ditto
   const CodeList* code_list = nullptr;
   std::vector<std::string_view> sorted_codes;  // views into *code_list (never modified)
+  // The same codes packed into integers when every one is at most 7 bytes (national code lists
+  // are short digit strings): a look-up is then a few integer compares, not string compares.
+  bool packed = false;
+  std::vector<uint64_t> packed_codes;  // sorted
 };
+
+// A code of at most 7 bytes as one integer: its bytes and its length (so "01" != "1").
+inline uint64_t PackCode(std::string_view code) {
+  uint64_t v = 0;
+  std::memcpy(&v, code.data(), code.size());
+  return v | (uint64_t{code.size()} << 56);
+}
 }  // namespace internal
 
 namespace {
 
 using internal::CompiledElement;
+using internal::PackCode;
 
 // Values longer than this are not run through std::regex, whose backtracking recurses per
 // character and can exhaust the stack on long inputs.
@@ -759,6 +772,12 @@ std::shared_ptr<const CompiledElement> Registry::Compile(const DataElement& e) c
     } else {
       for (const auto& entry : c->code_list->entries) c->sorted_codes.push_back(entry.code);
       std::sort(c->sorted_codes.begin(), c->sorted_codes.end());
+      c->packed = std::all_of(c->sorted_codes.begin(), c->sorted_codes.end(),
+                              [](std::string_view code) { return code.size() <= 7; });
+      if (c->packed) {
+        for (std::string_view code : c->sorted_codes) c->packed_codes.push_back(PackCode(code));
+        std::sort(c->packed_codes.begin(), c->packed_codes.end());
+      }
     }
   }
   return c;
@@ -952,8 +971,11 @@ std::optional<Violation> Registry::Validate(const DataElement& element, std::str
     if (c->missing_code_list)
       return Violation{"code_list", "代码表 " + element.code_list + " 未注册 / the code list " +
                                         element.code_list + " is not registered"};
-    if (!std::binary_search(c->sorted_codes.begin(), c->sorted_codes.end(), value))
-      return CodeListViolation(*c->code_list, value);
+    const bool listed =
+        c->packed ? value.size() <= 7 && std::binary_search(c->packed_codes.begin(),
+                                                            c->packed_codes.end(), PackCode(value))
+                  : std::binary_search(c->sorted_codes.begin(), c->sorted_codes.end(), value);
+    if (!listed) return CodeListViolation(*c->code_list, value);
   }
   return std::nullopt;
 }

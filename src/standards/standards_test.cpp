@@ -583,6 +583,33 @@ TEST(Registry, ImportExampleFile) {
       ErrorCode::kAlreadyExists);
 }
 
+TEST(Registry, CodeListMembershipIsExactForShortAndLongCodes) {
+  // Codes of up to 7 bytes are looked up as integers, longer ones as strings: both must tell
+  // "1" from "01", a prefix from the code and a code from the same bytes plus more.
+  auto reg = Fresh();
+  const char* yaml = R"(
+code_lists:
+  - code: short_codes
+    name: 短代码
+    entries: [{code: "1", label: a}, {code: "01", label: b}, {code: "abcdefg", label: c},
+              {code: "浙", label: d}]
+  - code: long_codes
+    name: 长代码
+    entries: [{code: "1", label: a}, {code: "abcdefgh", label: b}]
+elements:
+  - {code: short_codes, name: 短代码, type: enum, code_list: short_codes, sensitivity: L1}
+  - {code: long_codes, name: 长代码, type: enum, code_list: long_codes, sensitivity: L1}
+)";
+  Status s = reg->ImportYaml(yaml, "codes.yaml");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  for (const char* ok : {"1", "01", "abcdefg", "浙"}) EXPECT_EQ(Rule(*reg, "short_codes", ok), "");
+  for (const char* bad : {"001", "10", "0", "abcdef", "abcdefgh", "abcdefg ", "浙江", "\xE6\xB5"})
+    EXPECT_EQ(Rule(*reg, "short_codes", bad), "code_list") << bad;
+  for (const char* ok : {"1", "abcdefgh"}) EXPECT_EQ(Rule(*reg, "long_codes", ok), "");
+  for (const char* bad : {"01", "abcdefg", "abcdefghi", "abcdefgH"})
+    EXPECT_EQ(Rule(*reg, "long_codes", bad), "code_list") << bad;
+}
+
 TEST(Registry, ImportErrorMessageNamesFileEntryAndProblem) {
   auto reg = Fresh();
   const char* yaml = R"(
