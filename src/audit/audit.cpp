@@ -279,7 +279,7 @@ std::vector<store::Migration> AuditMigrations() {
       // audit.hpp); everything logged so far is indexed here.
       {"audit", 2, "batched search index",
        "CREATE TABLE audit_index ("
-       " seq BIGINT PRIMARY KEY, actor TEXT NOT NULL, resource TEXT NOT NULL,"
+       " seq {{id}}, actor TEXT NOT NULL, resource TEXT NOT NULL,"
        " action TEXT NOT NULL);"
        "INSERT INTO audit_index (seq, actor, resource, action)"
        " SELECT seq, actor, resource, action FROM audit_events;"

@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
+#include <vector>
+
+#include "common/bounded_queue.hpp"
 #include "common/status.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -89,6 +93,32 @@ TEST(Strings, AppendJsonStringWritesWhatNlohmannDumps) {
     EXPECT_EQ(out, nlohmann::json(s).dump()) << s;
     EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(), s);
   }
+}
+
+TEST(BoundedQueue, KeepsOrderBoundsTheProducerAndDrainsOnClose) {
+  BoundedQueue<int> q(2);
+  std::vector<int> got;
+  std::thread consumer([&] {
+    int v;
+    while (q.Pop(&v)) got.push_back(v);
+  });
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(q.Push(i));
+  q.Close();
+  consumer.join();
+  ASSERT_EQ(got.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(got[i], i);
+  EXPECT_FALSE(q.Push(1));  // closed
+
+  // A consumer that gives up releases a producer blocked on a full queue.
+  BoundedQueue<int> full(1);
+  ASSERT_TRUE(full.Push(1));
+  std::thread closer([&] { full.Close(); });
+  EXPECT_FALSE(full.Push(2));
+  closer.join();
+  int v = 0;
+  EXPECT_TRUE(full.Pop(&v));  // what was queued before the close is still delivered
+  EXPECT_EQ(v, 1);
+  EXPECT_FALSE(full.Pop(&v));
 }
 
 }  // namespace yishu

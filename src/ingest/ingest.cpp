@@ -5,11 +5,14 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "common/bounded_queue.hpp"
 #include "common/strings.hpp"
+#include "common/thread.hpp"
 #include "common/time.hpp"
 #include "common/yaml_json.hpp"
 #include "crypto/util.hpp"
@@ -297,7 +300,7 @@ Status Ingester::EnsureTable(const Resource& r) {
   auto plan = PlanColumns(r, registry_);
   std::string t = TableName(r.code);
   std::string sql = "CREATE TABLE IF NOT EXISTS " + t +
-                    " (_id BIGINT PRIMARY KEY, _batch BIGINT NOT NULL, _line BIGINT NOT NULL";
+                    " (_id {{id}}, _batch BIGINT NOT NULL, _line BIGINT NOT NULL";
   for (size_t i = 0; i < plan.size(); ++i) {
     sql += ", " + plan[i].name + " " + (plan[i].sealed ? "{{blob}}" : SqlType(r.fields[i]));
     if (plan[i].bidx) sql += ", " + plan[i].name + "__bidx {{blob}}";
@@ -499,148 +502,223 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
                                  security::NormalizeForIndex(res.fields[f].element, v));
   };
 
-  std::vector<PendingRow> rows;
-  std::vector<PendingBad> bad;
-  store::Params params;
-  std::string sealed, bidx_norm;
-  int64_t committed_read = 0;
+  // The batch runs as a pipeline of three threads, so reading, sealing and storing overlap on
+  // the machine's cores: this thread reads and validates and cuts the records into chunks of
+  // o.rows_per_transaction; a sealer allocates record ids and seals each chunk's sensitive
+  // values and quarantined lines; a store thread writes each chunk in one transaction. Queues
+  // of one chunk between the stages bound the memory in flight. Into a table that already has
+  // rows, a record's id may be the stored record's (upsert), known only inside the transaction
+  // that looks its key up: such chunks are sealed there, by the store thread.
+  struct Chunk {
+    std::vector<PendingRow> rows;
+    std::vector<PendingBad> bad;
+    int64_t read = 0;     // records read when the chunk was cut: the invariant after its commit
+    int64_t bytes = 0;    // bytes read then
+    bool sealed = false;  // `statements` and `bad_raw` are ready
+    std::vector<int64_t> ids;               // record id per row
+    std::vector<store::Params> statements;  // insert values, kMulti rows per statement
+    std::vector<std::string> bad_raw;       // quarantined lines as stored (sealed if need be)
+  };
+  const bool seal_ahead = table_empty;
 
-  // Seals, stores and counts one chunk in one transaction.
-  auto flush = [&]() -> Status {
-    const int64_t n = static_cast<int64_t>(rows.size());
-    // Record ids: reserved before sealing so the associated data binds them.
-    int64_t first_id = 0;
-    if (n > 0) {
+  // Record ids come from ingest_ids in blocks, so the sealer asks the store (and waits for its
+  // write lock) once per block rather than once per chunk. Ids are unique, not dense: what is
+  // left of the last block is never used.
+  constexpr int64_t kIdBlock = 262144;
+  int64_t next_id = 0, ids_left = 0;
+  auto take_ids = [&](int64_t n) -> Result<int64_t> {
+    if (ids_left < n) {
+      const int64_t want = std::max(n, kIdBlock);
+      int64_t last = 0;
       YISHU_RETURN_IF_ERROR(store_.Transact([&](store::Connection& c) -> Status {
         YISHU_ASSIGN_OR_RETURN(
             auto row, c.QueryOne("INSERT INTO ingest_ids (resource, last_id) VALUES (?, ?) ON "
                                  "CONFLICT (resource) DO UPDATE SET last_id = ingest_ids.last_id "
                                  "+ excluded.last_id RETURNING last_id",
-                                 {res.code, n}));
-        first_id = row.Int(0) - n + 1;
+                                 {res.code, want}));
+        last = row.Int(0);
         return Status::Ok();
       }));
+      next_id = last - want + 1;
+      ids_left = want;
     }
-    std::vector<int64_t> ids(n);
-    for (int64_t i = 0; i < n; ++i) ids[i] = first_id + i;
+    const int64_t first = next_id;
+    next_id += n;
+    ids_left -= n;
+    return first;
+  };
+
+  // Seals and binds the kept rows of a chunk (ids assigned) and seals its quarantined lines.
+  std::string sealed, bidx_norm;
+  auto bind = [&](Chunk& c, const std::vector<char>& keep) -> Status {
+    c.statements.clear();
+    c.bad_raw.clear();
+    store::Params* params = nullptr;
+    int in_stmt = kMulti;
+    for (size_t i = 0; i < c.rows.size(); ++i) {
+      if (!keep[i]) continue;
+      if (in_stmt == kMulti) {
+        params = &c.statements.emplace_back();
+        params->reserve(static_cast<size_t>(kMulti * per_row));
+        in_stmt = 0;
+      }
+      ++in_stmt;
+      const PendingRow& row = c.rows[i];
+      const int64_t id = c.ids[i];
+      params->emplace_back(id);
+      params->emplace_back(b.batch_id);
+      params->emplace_back(row.line);
+      for (size_t f = 0; f < plan.size(); ++f) {
+        const auto& val = row.values[f];
+        if (!val) {
+          params->emplace_back();
+          if (plan[f].bidx) params->emplace_back();
+          continue;
+        }
+        if (plan[f].sealed) {
+          YISHU_RETURN_IF_ERROR(protector->Seal(id, plan[f].name, *val, &sealed));
+          params->emplace_back(store::Blob{sealed});
+          if (plan[f].bidx) params->emplace_back(store::Blob{blind(f, *val)});
+        } else if (plan[f].integer) {
+          int64_t x = 0;
+          ParseInt64(*val, &x);
+          params->emplace_back(x);
+        } else {
+          params->emplace_back(*val);
+        }
+      }
+    }
+    const std::string seal_field = QuarantineSealField(b.batch_id);
+    for (const auto& q : c.bad) {
+      if (!protector) {
+        c.bad_raw.push_back(q.raw);
+        continue;
+      }
+      YISHU_RETURN_IF_ERROR(protector->Seal(q.line, seal_field, q.raw, &sealed));
+      c.bad_raw.push_back(sealed);
+    }
+    return Status::Ok();
+  };
+
+  auto seal_chunk = [&](Chunk& c) -> Status {
+    const int64_t n = static_cast<int64_t>(c.rows.size());
+    c.ids.resize(n);
+    if (n > 0) {
+      YISHU_ASSIGN_OR_RETURN(int64_t first, take_ids(n));
+      for (int64_t i = 0; i < n; ++i) c.ids[i] = first + i;
+    }
+    YISHU_RETURN_IF_ERROR(bind(c, std::vector<char>(n, 1)));
+    c.sealed = true;
+    return Status::Ok();
+  };
+
+  // What the store thread has committed; merged into `b` once the threads are done.
+  struct Committed {
+    int64_t accepted = 0, quarantined = 0, inserted = 0, updated = 0, refused = 0, read = 0;
+  } committed;
+  auto store_chunk = [&](Chunk& c) -> Status {
+    const int64_t n = static_cast<int64_t>(c.rows.size());
+    if (!c.sealed) {
+      c.ids.resize(n);
+      if (n > 0) {
+        YISHU_ASSIGN_OR_RETURN(int64_t first, take_ids(n));
+        for (int64_t i = 0; i < n; ++i) c.ids[i] = first + i;
+      }
+    }
+    const std::vector<int64_t> reserved = c.ids;
     int64_t inserted = 0, updated = 0;
     std::vector<PendingBad> refused;  // keys already stored (append)
-    Status s = store_.Transact([&](store::Connection& c) -> Status {
+    Status s = store_.Transact([&](store::Connection& tx) -> Status {
       // The body may run again when the store retries: start from scratch each time.
       inserted = updated = 0;
       refused.clear();
       std::vector<char> keep(n, 1);
-      // Stored keys: reuse the stored record id (upsert) or refuse the row (append).
-      if (!table_empty && !keys.empty()) {
-        store::Params kp;
-        for (int64_t i = 0; i < n; ++i) {
-          kp.clear();
-          for (int k : keys) {
-            const auto& kv = *rows[i].values[k];  // accepted rows have every key part
-            if (plan[k].bidx)
-              kp.emplace_back(store::Blob{blind(k, kv)});
-            else
-              kp.emplace_back(kv);
-          }
-          YISHU_ASSIGN_OR_RETURN(auto found, c.Query(key_lookup, kp));
-          if (found.empty()) continue;
-          if (o.mode == LoadMode::kUpsert) {
-            ids[i] = found[0].Int(0);
-            ++updated;
-          } else {
-            keep[i] = 0;
-            Reason r{res.fields[keys[0]].name, "duplicate_key_in_table", *rows[i].values[keys[0]],
-                     fmt::format("record {} already has this key", found[0].Int(0))};
-            refused.push_back(
-                {rows[i].line, rows[i].raw, StoredReasons({r}, sealed_fields, any_sealed)});
+      if (!c.sealed) {
+        c.ids = reserved;
+        // Stored keys: reuse the stored record id (upsert) or refuse the row (append).
+        if (!keys.empty()) {
+          store::Params kp;
+          for (int64_t i = 0; i < n; ++i) {
+            kp.clear();
+            for (int k : keys) {
+              const auto& kv = *c.rows[i].values[k];  // accepted rows have every key part
+              if (plan[k].bidx)
+                kp.emplace_back(store::Blob{blind(k, kv)});
+              else
+                kp.emplace_back(kv);
+            }
+            YISHU_ASSIGN_OR_RETURN(auto found, tx.Query(key_lookup, kp));
+            if (found.empty()) continue;
+            if (o.mode == LoadMode::kUpsert) {
+              c.ids[i] = found[0].Int(0);
+              ++updated;
+            } else {
+              keep[i] = 0;
+              Reason r{res.fields[keys[0]].name, "duplicate_key_in_table",
+                       *c.rows[i].values[keys[0]],
+                       fmt::format("record {} already has this key", found[0].Int(0))};
+              refused.push_back(
+                  {c.rows[i].line, c.rows[i].raw, StoredReasons({r}, sealed_fields, any_sealed)});
+            }
           }
         }
+        YISHU_RETURN_IF_ERROR(bind(c, keep));
       }
-      // Rows in statements of kMulti.
-      int in_stmt = 0;
-      auto emit = [&](bool last) -> Status {
-        if (in_stmt == 0) return Status::Ok();
-        if (in_stmt == kMulti) {
-          YISHU_RETURN_IF_ERROR(c.Exec(multi_sql, params).status());
+      // Full statements of kMulti rows; the remainder row by row (one SQL text each, so the
+      // prepared statements are reused).
+      store::Params one_row;
+      for (const auto& params : c.statements) {
+        if (static_cast<int>(params.size()) == kMulti * per_row) {
+          YISHU_RETURN_IF_ERROR(tx.Exec(multi_sql, params).status());
         } else {
-          // The remainder row by row (one SQL text each, so prepared statements are reused).
-          store::Params p1;
-          for (int r = 0; r < in_stmt; ++r) {
-            p1.assign(params.begin() + r * per_row, params.begin() + (r + 1) * per_row);
-            YISHU_RETURN_IF_ERROR(c.Exec(single_sql, p1).status());
+          for (size_t r = 0; r < params.size(); r += per_row) {
+            one_row.assign(params.begin() + r, params.begin() + r + per_row);
+            YISHU_RETURN_IF_ERROR(tx.Exec(single_sql, one_row).status());
           }
         }
-        params.clear();
-        in_stmt = 0;
-        return Status::Ok();
-      };
-      params.clear();
-      for (int64_t i = 0; i < n; ++i) {
-        if (!keep[i]) continue;
-        params.emplace_back(ids[i]);
-        params.emplace_back(b.batch_id);
-        params.emplace_back(rows[i].line);
-        for (size_t f = 0; f < plan.size(); ++f) {
-          const auto& val = rows[i].values[f];
-          if (!val) {
-            params.emplace_back();
-            if (plan[f].bidx) params.emplace_back();
-            continue;
-          }
-          if (plan[f].sealed) {
-            YISHU_RETURN_IF_ERROR(protector->Seal(ids[i], plan[f].name, *val, &sealed));
-            params.emplace_back(store::Blob{sealed});
-            if (plan[f].bidx) params.emplace_back(store::Blob{blind(f, *val)});
-          } else if (plan[f].integer) {
-            int64_t x = 0;
-            ParseInt64(*val, &x);
-            params.emplace_back(x);
-          } else {
-            params.emplace_back(*val);
-          }
-        }
-        ++inserted;
-        if (++in_stmt == kMulti) YISHU_RETURN_IF_ERROR(emit(false));
+        inserted += static_cast<int64_t>(params.size()) / per_row;
       }
-      YISHU_RETURN_IF_ERROR(emit(true));
       const std::string seal_field = QuarantineSealField(b.batch_id);
-      for (const auto* list : {&bad, &refused})
-        for (const auto& q : *list) {
-          const std::string* raw = &q.raw;
-          if (protector) {
-            YISHU_RETURN_IF_ERROR(protector->Seal(q.line, seal_field, q.raw, &sealed));
-            raw = &sealed;
-          }
-          YISHU_RETURN_IF_ERROR(
-              c.Exec("INSERT INTO ingest_quarantine (batch_id, line, raw, reasons, sealed) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     {b.batch_id, q.line, store::Blob{*raw}, q.reasons, int64_t{protector ? 1 : 0}})
-                  .status());
+      auto quarantine = [&](int64_t line, const std::string& raw, const std::string& reasons) {
+        return tx
+            .Exec(
+                "INSERT INTO ingest_quarantine (batch_id, line, raw, reasons, sealed) VALUES (?, "
+                "?, ?, ?, ?)",
+                {b.batch_id, line, store::Blob{raw}, reasons, int64_t{protector ? 1 : 0}})
+            .status();
+      };
+      for (size_t i = 0; i < c.bad.size(); ++i)
+        YISHU_RETURN_IF_ERROR(quarantine(c.bad[i].line, c.bad_raw[i], c.bad[i].reasons));
+      for (const auto& q : refused) {
+        const std::string* raw = &q.raw;
+        if (protector) {
+          YISHU_RETURN_IF_ERROR(protector->Seal(q.line, seal_field, q.raw, &sealed));
+          raw = &sealed;
         }
-      int64_t acc = b.accepted + inserted;
-      int64_t quar = b.quarantined + static_cast<int64_t>(bad.size() + refused.size());
+        YISHU_RETURN_IF_ERROR(quarantine(q.line, *raw, q.reasons));
+      }
+      int64_t acc = committed.accepted + inserted;
+      int64_t quar = committed.quarantined + static_cast<int64_t>(c.bad.size() + refused.size());
       YISHU_RETURN_IF_ERROR(
-          c.Exec("UPDATE ingest_batches SET read_count = ?, accepted = ?, quarantined = ? WHERE "
-                 "id = ?",
-                 {b.read, acc, quar, b.batch_id})
+          tx.Exec("UPDATE ingest_batches SET read_count = ?, accepted = ?, quarantined = ? WHERE "
+                  "id = ?",
+                  {c.read, acc, quar, b.batch_id})
               .status());
       return Status::Ok();
     });
     if (!s.ok()) return s;
-    b.inserted += inserted - updated;
-    b.updated += updated;
-    b.accepted += inserted;
-    b.quarantined += static_cast<int64_t>(bad.size() + refused.size());
-    if (!refused.empty()) b.reasons["duplicate_key_in_table"] += refused.size();
-    committed_read = b.read;
-    rows.clear();
-    bad.clear();
+    committed.inserted += inserted - updated;
+    committed.updated += updated;
+    committed.accepted += inserted;
+    committed.quarantined += static_cast<int64_t>(c.bad.size() + refused.size());
+    committed.refused += static_cast<int64_t>(refused.size());
+    committed.read = c.read;
     // The invariant, after every transaction: nothing read is lost.
-    if (b.accepted + b.quarantined != committed_read)
+    if (committed.accepted + committed.quarantined != committed.read)
       return Status::Internal(
           fmt::format("batch {}: accepted {} + quarantined {} != read {} — the batch is failed",
-                      b.batch_id, b.accepted, b.quarantined, committed_read));
-    Progress pr{b.read, reader->bytes_read(), reader->bytes_total(),
+                      b.batch_id, committed.accepted, committed.quarantined, committed.read));
+    Progress pr{c.read, c.bytes, reader->bytes_total(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                 b.batch_id};
     running.Update(pr);
@@ -648,15 +726,76 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     return Status::Ok();
   };
 
+  // A stage that fails closes the queues around it; the others then stop, and its status is
+  // the batch's error. Exceptions end a stage the same way.
+  BoundedQueue<Chunk> to_seal(1), to_store(1);
+  Status seal_status, store_status;
+  auto guarded = [](const std::function<Status()>& body) -> Status {
+    try {
+      return body();
+    } catch (const std::exception& e) {
+      return Status::Internal(e.what());
+    }
+  };
+  std::thread sealer([&] {
+    NameThisThread("yishu-ingseal");
+    seal_status = guarded([&]() -> Status {
+      Chunk c;
+      while (to_seal.Pop(&c)) {
+        if (seal_ahead) YISHU_RETURN_IF_ERROR(seal_chunk(c));
+        if (!to_store.Push(std::move(c))) break;
+      }
+      return Status::Ok();
+    });
+    if (!seal_status.ok()) to_seal.Close();
+    to_store.Close();
+  });
+  std::thread storer([&] {
+    NameThisThread("yishu-ingstore");
+    store_status = guarded([&]() -> Status {
+      Chunk c;
+      while (to_store.Pop(&c)) YISHU_RETURN_IF_ERROR(store_chunk(c));
+      return Status::Ok();
+    });
+    if (!store_status.ok()) {
+      to_store.Close();
+      to_seal.Close();
+    }
+  });
+  // Waits for the stages to finish what was handed to them; their first error, if any.
+  auto finish_stages = [&]() -> Status {
+    to_seal.Close();
+    sealer.join();
+    storer.join();
+    b.accepted = committed.accepted;
+    b.quarantined = committed.quarantined;
+    b.inserted = committed.inserted;
+    b.updated = committed.updated;
+    if (committed.refused) b.reasons["duplicate_key_in_table"] += committed.refused;
+    if (!store_status.ok()) return store_status;
+    return seal_status;
+  };
+
+  Chunk chunk;
+  auto hand_over = [&]() -> bool {
+    chunk.read = b.read;
+    chunk.bytes = reader->bytes_read();
+    bool taken = to_seal.Push(std::move(chunk));
+    chunk = Chunk{};
+    chunk.rows.reserve(static_cast<size_t>(o.rows_per_transaction));
+    return taken;
+  };
+  chunk.rows.reserve(static_cast<size_t>(o.rows_per_transaction));
   Record r;
   std::vector<std::string_view> values;
   std::vector<Reason> reasons;
+  Status read_status;
   for (;;) {
     auto got = reader->Next(&r);
     if (!got.ok()) {
       // The rest of the file is unreadable: keep what was read, fail the batch loudly.
-      (void)flush();
-      return fail(got.status());
+      read_status = got.status();
+      break;
     }
     if (!*got) break;
     ++b.read;
@@ -669,19 +808,26 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       row.values.reserve(values.size());
       for (auto x : values)
         row.values.push_back(x.empty() ? std::nullopt : std::optional<std::string>(x));
-      rows.push_back(std::move(row));
+      chunk.rows.push_back(std::move(row));
     } else {
       for (const auto& x : reasons) ++b.reasons[x.rule];
-      bad.push_back(
+      chunk.bad.push_back(
           {r.line, std::string(r.raw), StoredReasons(reasons, sealed_fields, any_sealed)});
     }
-    if (static_cast<int>(rows.size() + bad.size()) >= o.rows_per_transaction) {
-      Status s = flush();
-      if (!s.ok()) return fail(s);
-    }
+    if (static_cast<int>(chunk.rows.size() + chunk.bad.size()) >= o.rows_per_transaction &&
+        !hand_over())
+      break;  // a later stage failed: its error is the batch's
   }
-  Status s = flush();
+  if (!chunk.rows.empty() || !chunk.bad.empty()) (void)hand_over();
+  Status s = finish_stages();
   if (!s.ok()) return fail(s);
+  if (!read_status.ok()) return fail(read_status);
+  // Records read but never handed over (a stage failed first) would break the invariant: the
+  // stages' error above covers that case, so here every record read was committed.
+  if (b.accepted + b.quarantined != b.read)
+    return fail(Status::Internal(
+        fmt::format("batch {}: accepted {} + quarantined {} != read {} — the batch is failed",
+                    b.batch_id, b.accepted, b.quarantined, b.read)));
   s = restore_indexes();
   if (!s.ok()) return fail(s);
   b.blank_lines = reader->blank_lines();

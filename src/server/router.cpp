@@ -7,16 +7,27 @@
 namespace yishu::server {
 
 namespace {
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> out;
-  for (auto& s : Split(path, '/'))
-    if (!s.empty()) out.push_back(s);
+// The non-empty segments of a path, as views into it: matching runs on every request.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
   return out;
+}
+
+bool IsParam(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 }  // namespace
 
 void Router::Add(Route route) {
-  route.segments = SplitPath(route.pattern);
+  route.segments.clear();
+  for (std::string_view seg : SplitPath(route.pattern)) route.segments.emplace_back(seg);
   for (const auto& r : routes_)
     if (r.method == route.method && r.pattern == route.pattern)
       throw std::logic_error("route registered twice: " + route.method + " " + route.pattern);
@@ -42,7 +53,7 @@ const Route* Router::Match(const std::string& method, const std::string& path,
     bool ok = true;
     for (size_t i = 0; i < segs.size() && ok; ++i) {
       const auto& p = r.segments[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}') continue;
+      if (IsParam(p)) continue;
       if (p != segs[i]) ok = false;
       ++literals;
     }
@@ -61,8 +72,7 @@ const Route* Router::Match(const std::string& method, const std::string& path,
     params->clear();
     for (size_t i = 0; i < segs.size(); ++i) {
       const auto& p = best->segments[i];
-      if (p.size() > 2 && p.front() == '{' && p.back() == '}')
-        (*params)[p.substr(1, p.size() - 2)] = segs[i];
+      if (IsParam(p)) (*params)[p.substr(1, p.size() - 2)] = std::string(segs[i]);
     }
     *method_mismatch = false;
   }

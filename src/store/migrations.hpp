@@ -15,7 +15,7 @@ struct Migration {
   std::string module;  // "catalogue"
   int version;         // 1, 2, ... within the module
   std::string name;    // "create resources"
-  std::string sql;     // may use {{pk}} and {{blob}}
+  std::string sql;     // may use {{pk}}, {{id}} and {{blob}} (see RenderDdl)
 };
 
 // Replaces the dialect tokens in DDL.
