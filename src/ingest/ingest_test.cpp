@@ -17,6 +17,7 @@
 
 #include "common/strings.hpp"
 #include "common/yaml_json.hpp"
+#include "crypto/sm3.hpp"
 #include "demo/demo.hpp"
 #include "ingest/inbox.hpp"
 #include "ingest/ingest.hpp"
@@ -364,6 +365,32 @@ TEST(Utf8Ok, AgreesWithTheCodePointDecoderOnEveryShortSequenceAndOnRandomText) {
       s += pieces[k < 3 ? k : k < 36 ? 2 : 3 + rng() % 8];
     }
     agree(s);
+  }
+}
+
+// The file's SM3 is computed beside the parser once the input passes a few MB: the digest must
+// be that of every byte, in order, for UTF-8 and for converted (GB18030) input alike.
+TEST(CsvReader, DigestOfALargeFileIsTheSm3OfEveryByte) {
+  for (const char* encoding : {"UTF-8", "GB18030"}) {
+    std::string text = "name,address\n";
+    for (int i = 0; i < 200000; ++i)
+      text += "row" + std::to_string(i) + ",Qixian Street " + std::to_string(i * 7) + "\n";
+    ASSERT_GT(text.size(), size_t{5} << 20);
+    ReaderOptions o;
+    o.encoding = encoding;
+    o.buffer_bytes = 4096;
+    auto r = OpenReader(MemorySource(text), "big.csv", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    Record rec;
+    int64_t rows = 0;
+    for (;;) {
+      auto got = (*r)->Next(&rec);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      if (!*got) break;
+      ++rows;
+    }
+    EXPECT_EQ(rows, 200000);
+    EXPECT_EQ((*r)->sm3(), crypto::Sm3(text)) << encoding;
   }
 }
 
