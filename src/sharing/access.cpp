@@ -554,31 +554,35 @@ void Sharing::GetRecord(const AccessRequest& r, const std::string& resource, con
   };
   audit::AuditEvent event = std::move(access->event);
   Metering metering = std::move(access->metering);
-  m.access_log->Submit(std::move(event), std::move(metering), std::move(look_up),
-                       [&m, access, found, resource, done](const Status& recorded) {
-                         AccessResult result;
-                         if (!recorded.ok()) {
-                           result.status =
-                               recorded.WithContext("recording the access");  // release nothing
-                         } else if (!found->status.ok()) {
-                           result.status = found->status;
-                         } else {
-                           // Unsealing and masking are left to the caller's thread
-                           // (AccessResult::render): this runs on the access log's writer, which
-                           // every access shares.
-                           result.render = [&m, access, found, resource](std::string* body) {
-                             const GrantPlan& p = *access->plan;
-                             body->reserve(256);
-                             *body = "{\"resource\":";
-                             AppendJsonString(*body, resource);
-                             *body += ",\"grant\":" + std::to_string(p.grant.id) + ",\"record\":";
-                             YISHU_RETURN_IF_ERROR(RenderRecord(m, p, *found->row, *body));
-                             *body += '}';
-                             return Status::Ok();
-                           };
-                         }
-                         done(std::move(result));
-                       });
+  m.access_log->Submit(
+      std::move(event), std::move(metering), std::move(look_up),
+      // Called once: what it holds moves on instead of being copied (each
+      // copy is a reference count shared with the connection's thread).
+      [&m, access = std::move(access), found = std::move(found), resource,
+       done = std::move(done)](const Status& recorded) mutable {
+        AccessResult result;
+        if (!recorded.ok()) {
+          result.status = recorded.WithContext("recording the access");  // release nothing
+        } else if (!found->status.ok()) {
+          result.status = found->status;
+        } else {
+          // Unsealing and masking are left to the caller's thread
+          // (AccessResult::render): this runs on the access log's writer, which
+          // every access shares.
+          result.render = [&m, access = std::move(access), found = std::move(found),
+                           resource = std::move(resource)](std::string* body) {
+            const GrantPlan& p = *access->plan;
+            body->reserve(256);
+            *body = "{\"resource\":";
+            AppendJsonString(*body, resource);
+            *body += ",\"grant\":" + std::to_string(p.grant.id) + ",\"record\":";
+            YISHU_RETURN_IF_ERROR(RenderRecord(m, p, *found->row, *body));
+            *body += '}';
+            return Status::Ok();
+          };
+        }
+        done(std::move(result));
+      });
 }
 
 void Sharing::QueryRecords(const AccessRequest& r, const std::string& resource, AccessDone done) {
