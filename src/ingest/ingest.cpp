@@ -273,12 +273,6 @@ std::string SqlType(const Field& f) {
   return "TEXT";
 }
 
-int64_t Elapsed(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               t0)
-      .count();
-}
-
 // The non-unique indexes of a resource table (blind indexes of sealed identifier fields that are
 // not the key): name and DDL. The unique key index is not among them.
 std::vector<std::pair<std::string, std::string>> SecondaryIndexes(
@@ -547,9 +541,18 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     ids_left -= n;
     return first;
   };
+  // A fresh record id for each row of a chunk.
+  auto assign_ids = [&](Chunk& c) -> Status {
+    const int64_t n = static_cast<int64_t>(c.rows.size());
+    c.ids.resize(n);
+    if (n == 0) return Status::Ok();
+    YISHU_ASSIGN_OR_RETURN(int64_t first, take_ids(n));
+    for (int64_t i = 0; i < n; ++i) c.ids[i] = first + i;
+    return Status::Ok();
+  };
 
   // Seals and binds the kept rows of a chunk (ids assigned) and seals its quarantined lines.
-  std::string sealed, bidx_norm;
+  std::string sealed;
   auto bind = [&](Chunk& c, const std::vector<char>& keep) -> Status {
     c.statements.clear();
     c.bad_raw.clear();
@@ -601,13 +604,8 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   };
 
   auto seal_chunk = [&](Chunk& c) -> Status {
-    const int64_t n = static_cast<int64_t>(c.rows.size());
-    c.ids.resize(n);
-    if (n > 0) {
-      YISHU_ASSIGN_OR_RETURN(int64_t first, take_ids(n));
-      for (int64_t i = 0; i < n; ++i) c.ids[i] = first + i;
-    }
-    YISHU_RETURN_IF_ERROR(bind(c, std::vector<char>(n, 1)));
+    YISHU_RETURN_IF_ERROR(assign_ids(c));
+    YISHU_RETURN_IF_ERROR(bind(c, std::vector<char>(c.rows.size(), 1)));
     c.sealed = true;
     return Status::Ok();
   };
@@ -618,13 +616,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   } committed;
   auto store_chunk = [&](Chunk& c) -> Status {
     const int64_t n = static_cast<int64_t>(c.rows.size());
-    if (!c.sealed) {
-      c.ids.resize(n);
-      if (n > 0) {
-        YISHU_ASSIGN_OR_RETURN(int64_t first, take_ids(n));
-        for (int64_t i = 0; i < n; ++i) c.ids[i] = first + i;
-      }
-    }
+    if (!c.sealed) YISHU_RETURN_IF_ERROR(assign_ids(c));
     const std::vector<int64_t> reserved = c.ids;
     int64_t inserted = 0, updated = 0;
     std::vector<PendingBad> refused;  // keys already stored (append)
@@ -843,7 +835,6 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
        b.bytes, NowMillis(), nlohmann::json(b.reasons).dump(), b.batch_id});
   if (!done.ok()) return fail(done.status());
   if (observer_) observer_->OnBatchFinished(b, shape);
-  (void)Elapsed;
   return b;
 }
 
