@@ -31,6 +31,7 @@
 
 #include "catalogue/catalogue.hpp"
 #include "common/status.hpp"
+#include "ingest/lease.hpp"
 #include "ingest/reader.hpp"
 #include "ingest/validator.hpp"
 #include "security/field_protection.hpp"
@@ -53,6 +54,7 @@ struct Progress {
   int64_t total_bytes = -1;  // -1 unknown
   double seconds = 0;
   int64_t batch_id = 0;
+  int64_t waiting_for = 0;  // the batch of the same resource this one waits for, if any
 };
 
 // A batch running in this process, as last reported (after each transaction).
@@ -63,7 +65,8 @@ struct RunningBatch {
 // The live progress of a batch while Ingester::Ingest runs it in this process; nullopt once it
 // has finished (its counts are then in the batch itself). Thread-safe.
 std::optional<RunningBatch> FindRunningBatch(int64_t batch_id);
-// {batch_id, status, rows, bytes, total_bytes, seconds, rows_per_second, mb_per_second,
+// {batch_id, status, waiting_for_batch (null unless it waits for another batch of its resource),
+//  rows, bytes, total_bytes, seconds, rows_per_second, mb_per_second,
 //  eta_seconds (null when unknown)}: one shape for a running batch and a finished one.
 nlohmann::json ProgressJson(int64_t batch_id, const std::string& status, const Progress& p);
 
@@ -79,6 +82,8 @@ struct IngestOptions {
   // for less time (about 0.3 s at 20,000 here), which other writers wait for.
   int rows_per_transaction = 20000;
   std::function<void(const Progress&)> progress;
+  // Batches of one resource run one at a time (lease.hpp); a second waits for the first.
+  LeaseOptions lease;
 };
 
 struct BatchResult {

@@ -11,6 +11,8 @@
 
 #include "common/strings.hpp"
 #include "common/time.hpp"
+#include "ingest/ingest.hpp"
+#include "security/field_protection.hpp"
 
 namespace yishu::ingest {
 
@@ -256,7 +258,12 @@ struct Validator::Impl {
   };
   std::vector<IdRule> id_rules;
   KeySet seen;  // key value(s) -> first line
-  std::string key_buf;
+  // Per key part, the element whose normalisation its blind index uses (security::
+  // NormalizeForIndex), or nullptr for a part stored as given: two keys that differ only in
+  // what normalisation removes ("...X" and "...x") are one key in the table's unique index, so
+  // they are one key here too.
+  std::vector<const std::string*> key_norm;
+  std::string key_buf, norm_buf;
   // The key hashed by the last Check, so Remember of the same record does not hash it again.
   std::string hashed_key;
   uint64_t hashed = 0;
@@ -265,15 +272,27 @@ struct Validator::Impl {
   // next call.
   template <typename Part>
   std::string_view JoinKey(Part part) {
-    if (keys.size() == 1) return part(0);
+    if (keys.size() == 1) return Normalized(0, part(0), &key_buf);
     key_buf.clear();
     for (size_t n = 0; n < keys.size(); ++n) {
-      std::string_view v = part(n);
+      std::string_view v = Normalized(n, part(n), &norm_buf);
       if (v.empty()) return {};
       if (n) key_buf += '\x1f';
       key_buf.append(v);
     }
     return key_buf;
+  }
+  // Key part n as its blind index sees it; `v` itself when normalisation keeps it (digits and
+  // capitals, the usual case), else normalised into *buf.
+  std::string_view Normalized(size_t n, std::string_view v, std::string* buf) {
+    const std::string* element = key_norm[n];
+    if (!element || v.empty()) return v;
+    bool plain = *element != "mobile" && *element != "bank_card" && *element != "landline";
+    for (size_t i = 0; plain && i < v.size(); ++i)
+      plain = (v[i] >= '0' && v[i] <= '9') || (v[i] >= 'A' && v[i] <= 'Z');
+    if (plain) return v;
+    *buf = security::NormalizeForIndex(*element, v);
+    return *buf;
   }
   std::string_view KeyOf(const std::vector<std::string_view>& values) {
     return JoinKey([&](size_t n) { return values[keys[n]]; });
@@ -342,6 +361,11 @@ Result<std::unique_ptr<Validator>> Validator::Create(
     impl->el.push_back(e);
     impl->integer.push_back(f.type == "integer");
     if (f.key) impl->keys.push_back(static_cast<int>(i));
+  }
+  {
+    const auto plan = PlanColumns(impl->resource, reg);
+    for (int k : impl->keys)
+      impl->key_norm.push_back(plan[k].bidx ? &impl->resource.fields[k].element : nullptr);
   }
   {
     auto find = [&](const std::string& name) {

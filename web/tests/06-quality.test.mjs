@@ -4,7 +4,7 @@
 // classification proposals (confirm / override) and lineage; the auditor sees key versions.
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { BASE, openSession, screenshot, login, menuKeys, go, tokenFor } from './harness.mjs'
+import { BASE, openSession, screenshot, login, menuKeys, go, tokenFor, expectCount } from './harness.mjs'
 
 const runId = Date.now().toString(36)
 const FILE = `web-quality-${runId}.csv`
@@ -52,7 +52,7 @@ test('steward: the batch list and the quarantine with its reasons', async () => 
     const q = page.locator('[data-test=quarantine-table]')
     await q.locator('.el-table__row').first().waitFor()
     await page.waitForLoadState('networkidle')
-    assert.equal(await q.locator('.el-table__row').count(), 2)
+    await expectCount(q.locator('.el-table__row'), 2)
     const text = await q.innerText()
     assert.match(text, /校验码应为 0/)
     assert.match(text, /号牌应以省份简称开头/)

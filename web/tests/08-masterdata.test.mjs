@@ -8,7 +8,7 @@
 // the resource page draws the lineage graph; the sharing lists page on the server.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { openSession, screenshot, login, menuKeys, go, api, tokenFor } from './harness.mjs'
+import { openSession, screenshot, login, menuKeys, go, api, tokenFor, expectCount } from './harness.mjs'
 
 // 方伟豪: in 户籍 (GA_HOUSEHOLD:17) and 低保 (MZ_DIBAO:1) with this ID number; the elderly-care
 // record MZ_ELDERLY:17 has the same name and address but another birth year.
@@ -40,7 +40,7 @@ test('admin: a run, search, a golden record with provenance, an explanation', as
     const pager = page.locator('[data-test=md-pager]')
     const total = Number((await pager.locator('.el-pagination__total').innerText()).match(/\d+/)[0])
     assert.ok(total >= 60, `golden records: ${total}`)
-    assert.equal(await page.locator('[data-test=md-golden-table] .el-table__row').count(), 10, 'the server pages by 10')
+    await expectCount(page.locator('[data-test=md-golden-table] .el-table__row'), 10, 'the server pages by 10')
     // Sealed values are masked in the list: no ID number, no name in clear.
     const listText = await page.locator('[data-test=md-golden-table]').innerText()
     assert.doesNotMatch(listText, /\d{17}[\dX]/)
@@ -54,7 +54,7 @@ test('admin: a run, search, a golden record with provenance, an explanation', as
     await page.locator('[data-test=md-match]', { hasText: '按标识号' }).waitFor()
     const rows = page.locator('[data-test=md-golden-table] .el-table__row')
     await page.waitForLoadState('networkidle')
-    assert.equal(await rows.count(), 1)
+    await expectCount(rows, 1)
     const row = await rows.first().innerText()
     assert.match(row, /330621\*+7848/)
     assert.ok(!row.includes(ID) && !row.includes(NAME), 'identifier and name are masked')
@@ -82,7 +82,7 @@ test('admin: a run, search, a golden record with provenance, an explanation', as
     assert.match(await ex.innerText(), /标识号一致（确定性匹配）/)
     assert.equal((await ex.locator('[data-test=md-probability]').innerText()).trim(), '100.0%')
     const comparisons = ex.locator('[data-test=md-comparisons] .el-table__row')
-    assert.equal(await comparisons.count(), 6)
+    await expectCount(comparisons, 6)
     assert.match(await ex.locator('[data-test=md-comparisons]').innerText(), /身份证号[\s\S]*exact/)
     assert.match(await ex.innerText(), new RegExp(`${GA} → #\\d+ · ${MZ} → #\\d+`))
     await page.waitForLoadState('networkidle')
@@ -172,7 +172,7 @@ test('admin: the legal-entity library — a run, a search by name, a golden reco
     await page.locator('[data-test=md-match]', { hasText: '按非加密属性文字' }).waitFor()
     const rows = page.locator('[data-test=md-golden-table] .el-table__row')
     await page.waitForLoadState('networkidle')
-    assert.equal(await rows.count(), 3)
+    await expectCount(rows, 3)
     const row = rows.filter({ hasText: '绍兴柯桥恒瑞纺织有限公司' })
     assert.match(await row.innerText(), /913306217877893239[\s\S]*陈\*\*[\s\S]*2/)
     await row.click()
@@ -260,7 +260,7 @@ test('the sharing lists page on the server', async () => {
     const rows = page.locator('[data-test=creds-table] .el-table__row')
     await rows.first().waitFor()
     await page.waitForLoadState('networkidle')
-    assert.equal(await rows.count(), 10)
+    await expectCount(rows, 10)
     const pager = page.locator('[data-test=creds-pager]')
     assert.match(await pager.innerText(), new RegExp(`共 ${all} 条`))
     const [res] = await Promise.all([
@@ -269,7 +269,7 @@ test('the sharing lists page on the server', async () => {
     ])
     assert.equal(res.status(), 200)
     await page.waitForLoadState('networkidle')
-    assert.equal(await rows.count(), all - 10)
+    await expectCount(rows, all - 10)
     await screenshot(page, 'sharing-credentials-page2')
     // The other lists carry their pager and total too.
     await page.locator('#tab-grants').click()

@@ -68,6 +68,9 @@ export async function openSession({ width = 1600, height = 900, locale = 'zh-CN'
     })
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`))
     page.on('requestfailed', (req) => {
+      // A request the page itself cancelled (it navigated on before the answer came, as a busy
+      // machine makes likely) is not a failure of the server or the console.
+      if (req.failure()?.errorText === 'net::ERR_ABORTED') return
       problems.push(`request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText})`)
     })
     page.on('response', (res) => {
@@ -102,6 +105,15 @@ export async function openSession({ width = 1600, height = 900, locale = 'zh-CN'
       rmSync(profile, { recursive: true, force: true })
     },
   }
+}
+
+// Waits until `locator` matches `n` elements (the list re-renders after its answer arrives,
+// later on a busy machine), then asserts it.
+export async function expectCount(locator, n, message) {
+  for (let waited = 0; waited < 10000 && (await locator.count()) !== n; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  assert.equal(await locator.count(), n, message)
 }
 
 export async function screenshot(page, name, opts = {}) {
