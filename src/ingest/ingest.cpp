@@ -815,8 +815,17 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     b.inserted = committed.inserted;
     b.updated = committed.updated;
     if (committed.refused) b.reasons["duplicate_key_in_table"] += committed.refused;
-    if (!store_status.ok()) return store_status;
-    return seal_status;
+    Status failed = !store_status.ok() ? store_status : seal_status;
+    if (failed.ok()) return failed;
+    // The batch records what its transactions committed; the records read after the last
+    // commit are named in its error, never counted as read and then missing.
+    const int64_t uncommitted = b.read - committed.read;
+    b.read = committed.read;
+    if (uncommitted == 0) return failed;
+    return Status(failed.code(),
+                  fmt::format("{}; the {} records read after the last commit (from record {}) were "
+                              "not stored: deliver the file again",
+                              failed.message(), uncommitted, committed.read + 1));
   };
 
   Chunk chunk;

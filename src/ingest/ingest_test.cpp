@@ -861,6 +861,60 @@ TEST_P(IngestStoreTest, LeasesExpireAndAreTakenOver) {
   EXPECT_EQ(ValueOrThrow(store_->QueryOne("SELECT batch_id FROM ingest_leases")).Int(0), 4);
 }
 
+// The store failing in the middle of a first load (a full disk, a lost server) fails the batch
+// with the store's error, keeps what was committed accounted for, and leaves the table with its
+// indexes and the resource free for the next batch.
+TEST_P(IngestStoreTest, AStoreFailureHalfWayFailsTheBatchAndLeavesTheTableWhole) {
+  const std::string t = Ingester::TableName("GA_HOUSEHOLD");
+  IngestOptions o;
+  o.resource = "GA_HOUSEHOLD";
+  o.file_name = "one.csv";
+  ASSERT_TRUE(ing_->Ingest(MemorySource("id_number,name,gender,birth_date,household_no,address\n"
+                                        "11010519491231002X,张三,2,1949-12-31,H1,某地\n"),
+                           o)
+                  .ok());
+  const bool sqlite = store_->dialect() == store::Dialect::kSqlite;
+  ThrowIfError(store_->Acquire()->ExecScript(
+      sqlite ? "CREATE TRIGGER boom BEFORE INSERT ON " + t +
+                   " WHEN NEW._line = 700 BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END;"
+             : "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW._line = 700 THEN RAISE "
+               "EXCEPTION 'disk full (injected)'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;\n"
+               "CREATE TRIGGER boom BEFORE INSERT ON " +
+                   t + " FOR EACH ROW EXECUTE FUNCTION boom();"));
+  o.file_name.clear();
+  o.mode = LoadMode::kReplace;  // the table is emptied: a first load, indexes deferred
+  o.rows_per_transaction = 500;
+  auto failed = ing_->IngestFile(File("GA_HOUSEHOLD").path, o);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("disk full (injected)"), std::string::npos)
+      << failed.status().ToString();
+  auto batch = ValueOrThrow(ing_->ListBatches("GA_HOUSEHOLD"))["items"][0];
+  EXPECT_EQ(batch["status"], "failed");
+  EXPECT_NE(batch["error"].get<std::string>().find("injected"), std::string::npos);
+  // What was committed before the failure is accounted for; the rest was never counted.
+  const int64_t stored =
+      ValueOrThrow(store_->QueryOne("SELECT COUNT(*) FROM " + t + " WHERE _batch = ?",
+                                    {batch["id"].get<int64_t>()}))
+          .Int(0);
+  EXPECT_GT(batch["read"].get<int64_t>(), 0);
+  EXPECT_LT(batch["read"].get<int64_t>(), 700);
+  EXPECT_EQ(batch["accepted"].get<int64_t>(), stored);
+  EXPECT_EQ(batch["accepted"].get<int64_t>() + batch["quarantined"].get<int64_t>(),
+            batch["read"].get<int64_t>());
+  const std::string count_indexes =
+      sqlite ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND lower(name) IN "
+               "(lower(?), lower(?))"
+             : "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN (lower(?), lower(?))";
+  EXPECT_EQ(
+      ValueOrThrow(store_->QueryOne(count_indexes, {t + "__mobile__bidx", t + "__key"})).Int(0), 2);
+  EXPECT_EQ(ValueOrThrow(store_->QueryOne("SELECT COUNT(*) FROM ingest_leases")).Int(0), 0);
+  // Mended, the same delivery loads.
+  ThrowIfError(store_->Exec("DROP TRIGGER boom" + std::string(sqlite ? "" : " ON " + t)).status());
+  auto loaded = ing_->IngestFile(File("GA_HOUSEHOLD").path, o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->accepted + loaded->quarantined, loaded->read);
+}
+
 // Keys that differ only in what the blind index normalises away are one key: the second is a
 // duplicate in quarantine, not a batch failing on the table's unique index.
 TEST_P(IngestStoreTest, KeysEqualAfterNormalisationAreDuplicates) {
