@@ -55,11 +55,19 @@ class RowProgress {
   void Done() {
     if (drawn_) std::cerr << "\n";
   }
+  // Another batch of the resource is running (here or in the server): say so once.
+  void Waiting(const std::string& resource, int64_t holder) {
+    if ((quiet_ && !tty_) || waiting_shown_) return;
+    waiting_shown_ = true;
+    std::cerr << fmt::format("  {}: waiting for batch {} of {} to finish\n", label_, holder,
+                             resource);
+  }
 
  private:
   bool quiet_, tty_;
   std::string label_;
   bool drawn_ = false;
+  bool waiting_shown_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
 
@@ -126,6 +134,7 @@ void AddIngestCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       for (const auto& f : args->files) {
         RowProgress progress(g.json, std::filesystem::path(f).filename().string());
         o.progress = [&](const ingest::Progress& pr) { progress(pr); };
+        o.lease.on_wait = [&](int64_t holder) { progress.Waiting(o.resource, holder); };
         o.file_name.clear();
         auto r = IngestAudited(*p, f, o);
         progress.Done();
