@@ -487,11 +487,13 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   // refuses a repeated key, and the lease keeps other batches of the resource out until the
   // index is back. Readers meanwhile find rows by scanning, not wrongly.
   if (table_empty) {
-    auto indexes = SecondaryIndexes(res, plan);
+    // The key's index first: it is back before the others, should the lease lapse meanwhile.
+    std::vector<std::pair<std::string, std::string>> indexes;
     if (auto key = KeyIndex(res, plan)) {
       indexes.push_back(std::move(*key));
       key_index_deferred = true;
     }
+    for (auto& index : SecondaryIndexes(res, plan)) indexes.push_back(std::move(index));
     for (auto& index : indexes) {
       auto s = store_.Exec("DROP INDEX IF EXISTS " + index.first);
       if (!s.ok()) return fail(s.status());
