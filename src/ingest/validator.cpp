@@ -286,11 +286,7 @@ struct Validator::Impl {
   // capitals, the usual case), else normalised into *buf.
   std::string_view Normalized(size_t n, std::string_view v, std::string* buf) {
     const std::string* element = key_norm[n];
-    if (!element || v.empty()) return v;
-    bool plain = *element != "mobile" && *element != "bank_card" && *element != "landline";
-    for (size_t i = 0; plain && i < v.size(); ++i)
-      plain = (v[i] >= '0' && v[i] <= '9') || (v[i] >= 'A' && v[i] <= 'Z');
-    if (plain) return v;
+    if (!element || security::IsNormalizedForIndex(*element, v)) return v;
     *buf = security::NormalizeForIndex(*element, v);
     return *buf;
   }

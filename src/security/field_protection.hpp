@@ -74,5 +74,8 @@ class KeyRing {
 // Normalises a value for its blind index: trims, folds full-width ASCII, upper-cases the
 // check character of identity numbers and credit codes.
 std::string NormalizeForIndex(std::string_view element, std::string_view value);
+// True when NormalizeForIndex would return `value` unchanged, found without allocating: the
+// usual case of identifiers made of digits and capitals.
+bool IsNormalizedForIndex(std::string_view element, std::string_view value);
 
 }  // namespace yishu::security

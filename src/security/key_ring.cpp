@@ -365,7 +365,17 @@ Result<std::unique_ptr<KeyRing>> KeyRing::Open(store::Store& store, std::string 
   return std::unique_ptr<KeyRing>(std::move(ring));
 }
 
+bool IsNormalizedForIndex(std::string_view element, std::string_view value) {
+  // Mobile numbers may lose a country prefix and e-mail addresses their capitals; every other
+  // element keeps digits and capitals as they are.
+  if (element == "mobile" || element == "email") return false;
+  for (char c : value)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+
 std::string NormalizeForIndex(std::string_view element, std::string_view value) {
+  if (IsNormalizedForIndex(element, value)) return std::string(value);
   std::string out;
   out.reserve(value.size());
   size_t i = 0;

@@ -158,6 +158,15 @@ TEST_P(SecurityStoreTest, BlindIndexStableAndNormalised) {
       << "domain-separated by element";
   EXPECT_EQ(NormalizeForIndex("mobile", "+86 138-0013-8000"), "13800138000");
   EXPECT_EQ(NormalizeForIndex("email", " Wang@Example.COM"), "wang@example.com");
+  EXPECT_EQ(NormalizeForIndex("mobile", "8613800138000"), "13800138000");
+  EXPECT_EQ(NormalizeForIndex("email", "WANG"), "wang");
+  // The allocation-free check agrees with the normalisation it stands for.
+  for (std::string_view element : {"id_card", "uscc", "mobile", "email", "bank_card", ""})
+    for (std::string_view v : {"33062119800101123X", "33062119800101123x", " 1 ", "8613800138000",
+                               "WANG", "91330621MA2BCDEF0X", "", "１"})
+      if (IsNormalizedForIndex(element, v))
+        EXPECT_EQ(NormalizeForIndex(element, v), v) << element << " " << v;
+  EXPECT_TRUE(IsNormalizedForIndex("id_card", "33062119800101123X"));
   // Stable across KeyRings (the key is stored, not per-process).
   auto ring2 = KeyRing::Open(*store_, Key('k'));
   auto c = (*ring2)->ForResource("C");
