@@ -59,6 +59,7 @@ nlohmann::json ToJson(const BatchResult& b) {
           {"updated", b.updated},
           {"blank_lines", b.blank_lines},
           {"bytes", b.bytes},
+          {"empty_cells", b.empty_cells},
           {"seconds", b.seconds},
           {"reasons", b.reasons},
           {"error", b.error}};
@@ -239,7 +240,9 @@ CREATE TABLE ingest_ids (
            "ALTER TABLE ingest_quarantine ADD COLUMN sealed BIGINT NOT NULL DEFAULT 0"},
           {"ingest", 3, "one batch at a time per resource (lease.hpp)",
            "CREATE TABLE ingest_leases (resource TEXT PRIMARY KEY, batch_id BIGINT NOT NULL, "
-           "expires_ms BIGINT NOT NULL)"}};
+           "expires_ms BIGINT NOT NULL)"},
+          {"ingest", 4, "empty cells of a batch's accepted records (completeness)",
+           "ALTER TABLE ingest_batches ADD COLUMN empty_cells BIGINT"}};
 }
 
 std::string QuarantineSealField(int64_t batch_id) {
@@ -311,10 +314,14 @@ Status Ingester::EnsureTable(const Resource& r) {
   std::string t = TableName(r.code);
   std::string sql = "CREATE TABLE IF NOT EXISTS " + t +
                     " (_id {{id}}, _batch BIGINT NOT NULL, _line BIGINT NOT NULL";
+  bool any_sealed = false;
   for (size_t i = 0; i < plan.size(); ++i) {
-    sql += ", " + plan[i].name + " " + (plan[i].sealed ? "{{blob}}" : SqlType(r.fields[i]));
+    // A sealed field has no column of its own: its value is in the record's sealed column.
+    if (!plan[i].sealed) sql += ", " + plan[i].name + " " + SqlType(r.fields[i]);
     if (plan[i].bidx) sql += ", " + plan[i].name + "__bidx {{blob}}";
+    any_sealed |= plan[i].sealed;
   }
+  if (any_sealed) sql += ", " + std::string(security::kSealedRecordColumn) + " {{blob}}";
   sql += ");\n";
   for (const auto& [name, ddl] : SecondaryIndexes(r, plan)) sql += ddl;
   if (auto key = KeyIndex(r, plan)) sql += key->second;
@@ -505,12 +512,19 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   std::string cols = "_id, _batch, _line";
   int per_row = 3;
   for (const auto& c : plan) {
-    cols += ", " + c.name;
-    ++per_row;
+    if (!c.sealed) {
+      cols += ", " + c.name;
+      ++per_row;
+    }
     if (c.bidx) {
       cols += ", " + c.name + "__bidx";
       ++per_row;
     }
+  }
+  const std::string sealed_column(security::kSealedRecordColumn);
+  if (any_sealed) {
+    cols += ", " + sealed_column;
+    ++per_row;
   }
   std::string one = "(?";
   for (int i = 1; i < per_row; ++i) one += ", ?";
@@ -521,9 +535,10 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         " ON CONFLICT (_id) DO UPDATE SET _batch = excluded._batch, _line = "
         "excluded._line";
     for (const auto& c : plan) {
-      upsert_tail += ", " + c.name + " = excluded." + c.name;
+      if (!c.sealed) upsert_tail += ", " + c.name + " = excluded." + c.name;
       if (c.bidx) upsert_tail += ", " + c.name + "__bidx = excluded." + c.name + "__bidx";
     }
+    if (any_sealed) upsert_tail += ", " + sealed_column + " = excluded." + sealed_column;
   }
   const int kMulti = std::max(1, std::min(64, 30000 / per_row));
   auto insert_sql = [&](int k) {
@@ -603,6 +618,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
 
   // Seals and binds the kept rows of a chunk (ids assigned) and seals its quarantined lines.
   std::string sealed;
+  security::SealedRecord record;
   auto bind = [&](Chunk& c, const std::vector<char>& keep) -> Status {
     c.statements.clear();
     c.bad_raw.clear();
@@ -621,16 +637,16 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       params->emplace_back(id);
       params->emplace_back(b.batch_id);
       params->emplace_back(row.line);
+      record.Clear();
       for (size_t f = 0; f < plan.size(); ++f) {
         const auto& val = row.values[f];
         if (!val) {
-          params->emplace_back();
+          if (!plan[f].sealed) params->emplace_back();
           if (plan[f].bidx) params->emplace_back();
           continue;
         }
         if (plan[f].sealed) {
-          YISHU_RETURN_IF_ERROR(protector->Seal(id, plan[f].name, *val, &sealed));
-          params->emplace_back(store::Blob{sealed});
+          record.Add(plan[f].name, *val);
           if (plan[f].bidx) params->emplace_back(store::Blob{blind(f, *val)});
         } else if (plan[f].integer) {
           int64_t x = 0;
@@ -638,6 +654,14 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
           params->emplace_back(x);
         } else {
           params->emplace_back(*val);
+        }
+      }
+      if (any_sealed) {
+        if (record.empty()) {
+          params->emplace_back();
+        } else {
+          YISHU_RETURN_IF_ERROR(protector->SealRecord(id, record, &sealed));
+          params->emplace_back(store::Blob{sealed});
         }
       }
     }
@@ -663,6 +687,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   // What the store thread has committed; merged into `b` once the threads are done.
   struct Committed {
     int64_t accepted = 0, quarantined = 0, inserted = 0, updated = 0, refused = 0, read = 0;
+    int64_t empty_cells = 0;
   } committed;
   auto store_chunk = [&](Chunk& c) -> Status {
     if (!lease->held())
@@ -671,11 +696,11 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     const int64_t n = static_cast<int64_t>(c.rows.size());
     if (!c.sealed) YISHU_RETURN_IF_ERROR(assign_ids(c));
     const std::vector<int64_t> reserved = c.ids;
-    int64_t inserted = 0, updated = 0;
+    int64_t inserted = 0, updated = 0, empty_cells = 0;
     std::vector<PendingBad> refused;  // keys already stored (append)
     Status s = store_.Transact([&](store::Connection& tx) -> Status {
       // The body may run again when the store retries: start from scratch each time.
-      inserted = updated = 0;
+      inserted = updated = empty_cells = 0;
       refused.clear();
       std::vector<char> keep(n, 1);
       if (!c.sealed) {
@@ -709,6 +734,9 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         }
         YISHU_RETURN_IF_ERROR(bind(c, keep));
       }
+      for (int64_t i = 0; i < n; ++i)
+        if (keep[i])
+          for (const auto& val : c.rows[i].values) empty_cells += !val;
       // Full statements of kMulti rows; the remainder row by row (one SQL text each, so the
       // prepared statements are reused).
       store::Params one_row;
@@ -755,6 +783,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     committed.inserted += inserted - updated;
     committed.updated += updated;
     committed.accepted += inserted;
+    committed.empty_cells += empty_cells;
     committed.quarantined += static_cast<int64_t>(c.bad.size() + refused.size());
     committed.refused += static_cast<int64_t>(refused.size());
     committed.read = c.read;
@@ -816,6 +845,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     b.quarantined = committed.quarantined;
     b.inserted = committed.inserted;
     b.updated = committed.updated;
+    b.empty_cells = committed.empty_cells;
     if (committed.refused) b.reasons["duplicate_key_in_table"] += committed.refused;
     Status failed = !store_status.ok() ? store_status : seal_status;
     if (failed.ok()) return failed;
@@ -892,9 +922,9 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   auto done = store_.Exec(
       "UPDATE ingest_batches SET status = 'completed', sm3 = ?, encoding = ?, format = ?, "
       "read_count = ?, accepted = ?, quarantined = ?, inserted = ?, updated = ?, bytes = ?, "
-      "finished_ms = ?, reasons = ? WHERE id = ?",
+      "empty_cells = ?, finished_ms = ?, reasons = ? WHERE id = ?",
       {b.sm3_hex, b.encoding, b.format, b.read, b.accepted, b.quarantined, b.inserted, b.updated,
-       b.bytes, NowMillis(), nlohmann::json(b.reasons).dump(), b.batch_id});
+       b.bytes, b.empty_cells, NowMillis(), nlohmann::json(b.reasons).dump(), b.batch_id});
   if (!done.ok()) return fail(done.status());
   // Released before the observer runs: re-validation may start a release batch of this resource.
   (void)lease->Release();
@@ -920,6 +950,8 @@ nlohmann::json BatchJson(const store::Row& r) {
           {"inserted", r["inserted"].AsInt()},
           {"updated", r["updated"].AsInt()},
           {"bytes", r["bytes"].AsInt()},
+          {"empty_cells", r["empty_cells"].is_null() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(r["empty_cells"].AsInt())},
           {"received_at", r["received_at"].AsText()},
           {"duration_ms",
            r["finished_ms"].AsInt() ? r["finished_ms"].AsInt() - r["started_ms"].AsInt() : 0},
@@ -944,9 +976,10 @@ Result<std::vector<security::SealedColumns>> Ingester::SealedColumnsOf(
     const catalogue::Resource& r) {
   std::vector<security::SealedColumns> out;
   security::SealedColumns table{TableName(r.code), "_id", {}, "", "", ""};
-  for (const auto& c : PlanColumns(r, registry_))
-    if (c.sealed) table.columns.push_back(c.name);
-  if (table.columns.empty()) return out;
+  bool any_sealed = false;
+  for (const auto& c : PlanColumns(r, registry_)) any_sealed |= c.sealed;
+  if (!any_sealed) return out;
+  table.columns.emplace_back(security::kSealedRecordColumn);
   // The table exists once a batch has run; rotating before that has nothing to re-seal in it.
   if (store_.QueryOne("SELECT COUNT(*) FROM " + table.table + " WHERE 1 = 0").ok())
     out.push_back(std::move(table));

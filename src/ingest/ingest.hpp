@@ -91,6 +91,9 @@ struct BatchResult {
   std::string resource, file, status, encoding, format, sm3_hex, mode;
   int64_t read = 0, accepted = 0, quarantined = 0, inserted = 0, updated = 0;
   int64_t blank_lines = 0, bytes = 0;
+  // Fields left empty in the accepted records (completeness counts them without reading the
+  // table, where sealed fields cannot be counted without opening every record).
+  int64_t empty_cells = 0;
   double seconds = 0;
   std::map<std::string, int64_t> reasons;  // rule -> count
   std::string error;                       // when status is "failed"
@@ -103,18 +106,23 @@ struct Lineage {
   int64_t line = 0;
 };
 
-// How a catalogue field is stored in the resource table: sealed (BLOB, L3/L4), with a
-// `<name>__bidx` blind-index column (sealed identifiers and sealed key parts), or as an integer.
+// How a catalogue field is stored in the resource table: sealed (L3/L4: no column of its own,
+// the value is in the record's security::kSealedRecordColumn), with a `<name>__bidx`
+// blind-index column (sealed identifiers and sealed key parts), or as an integer.
 // Blind indexes of fields with a data element use the element as their domain, so the same
 // identity number has the same index in every resource. Readers (quality, sharing) use it to
 // know which columns are sealed and where a field's blind index lives.
 struct ColumnPlan {
-  std::string name;     // the column (= field name)
-  bool sealed = false;  // SM4-GCM sealed BLOB (fields at L3/L4)
+  std::string name;     // the field, and its column unless sealed
+  bool sealed = false;  // in the sealed record (fields at L3/L4)
   bool bidx = false;    // has a `<name>__bidx` blind-index column
   bool integer = false;
   std::string bidx_domain;  // the element (or field:<res>.<field>) the blind index is keyed by
 };
+// The column that holds the field's value: its own, or the sealed record's.
+inline std::string StoredColumn(const ColumnPlan& c) {
+  return c.sealed ? std::string(security::kSealedRecordColumn) : c.name;
+}
 std::vector<ColumnPlan> PlanColumns(const catalogue::Resource& r,
                                     const standards::Registry& registry);
 

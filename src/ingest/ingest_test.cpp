@@ -579,24 +579,29 @@ TEST_P(IngestStoreTest, SealedColumnsHoldNoPlaintextAndLineageTracesBack) {
   }
   ASSERT_GT(secrets.size(), 100u);
   std::string t = Ingester::TableName("GA_HOUSEHOLD");
-  auto rows =
-      ValueOrThrow(store_->Query("SELECT id_number, mobile, name, id_number__bidx FROM " + t));
+  // Sealed fields have no column of their own: selecting one is an error, not plaintext.
+  EXPECT_FALSE(store_->Query("SELECT id_number FROM " + t + " LIMIT 1").ok());
+  auto rows = ValueOrThrow(store_->Query("SELECT _sealed, id_number__bidx FROM " + t));
   ASSERT_EQ(static_cast<int64_t>(rows.size()), b.accepted);
   std::string all;
   for (const auto& r : rows) {
     EXPECT_TRUE(r[0].is_blob());
     all += r[0].AsBytes();
-    if (!r[1].is_null()) all += r[1].AsBytes();
-    all += r[2].AsBytes();
-    EXPECT_EQ(r[3].AsBytes().size(), 32u);
+    EXPECT_EQ(r[1].AsBytes().size(), 32u);
   }
   for (const auto& s : secrets) EXPECT_EQ(all.find(s), std::string::npos) << "plaintext " << s;
-  // A stored value opens under its record id, and its record traces back to file and line.
-  auto row = ValueOrThrow(store_->QueryOne("SELECT _id, id_number, _line FROM " + t +
-                                           " ORDER BY _id LIMIT 1 OFFSET 7"));
+  // A stored record opens under its record id, holds its sensitive fields (name, identity and
+  // mobile numbers), and traces back to file and line.
+  auto row = ValueOrThrow(
+      store_->QueryOne("SELECT _id, _sealed, _line FROM " + t + " ORDER BY _id LIMIT 1 OFFSET 7"));
   auto prot = ValueOrThrow(keys_->ForResource("GA_HOUSEHOLD"));
-  std::string id;
-  ASSERT_TRUE(prot->Open(row.Int(0), "id_number", row[1].AsBytes(), &id).ok());
+  security::SealedRecord record;
+  ASSERT_TRUE(prot->OpenRecord(row.Int(0), row[1].AsBytes(), &record).ok());
+  ASSERT_TRUE(record.Find("id_number"));
+  ASSERT_TRUE(record.Find("name"));
+  EXPECT_FALSE(record.Find("gender")) << "plain fields are not sealed";
+  const std::string id(*record.Find("id_number"));
+  EXPECT_EQ(id.size(), 18u);
   auto lin = ValueOrThrow(ing_->TraceRecord("GA_HOUSEHOLD", row.Int(0)));
   EXPECT_EQ(lin.batch_id, b.batch_id);
   EXPECT_EQ(lin.file, File("GA_HOUSEHOLD").path.filename().string());
@@ -608,8 +613,8 @@ TEST_P(IngestStoreTest, SealedColumnsHoldNoPlaintextAndLineageTracesBack) {
   for (int64_t i = 0; i < lin.line; ++i) std::getline(in, line);
   EXPECT_NE(line.find(id), std::string::npos) << line;
   // Moved to another row, the ciphertext no longer opens.
-  std::string other;
-  EXPECT_FALSE(prot->Open(row.Int(0) + 1, "id_number", row[1].AsBytes(), &other).ok());
+  security::SealedRecord other;
+  EXPECT_FALSE(prot->OpenRecord(row.Int(0) + 1, row[1].AsBytes(), &other).ok());
   EXPECT_FALSE(ing_->TraceRecord("GA_HOUSEHOLD", 999999999).ok());
 }
 
@@ -670,9 +675,14 @@ TEST_P(IngestStoreTest, KeyRotationReSealsTableAndQuarantine) {
       store_->Query("SELECT raw FROM ingest_quarantine WHERE batch_id = ?", {b.batch_id}));
   ASSERT_EQ(static_cast<int64_t>(raws.size()), b.quarantined);
   for (const auto& r : raws) EXPECT_EQ(fp->KeyVersionOf(r[0].AsBytes()), v);
-  auto ids =
-      ValueOrThrow(store_->Query("SELECT id_number FROM " + Ingester::TableName("GA_HOUSEHOLD")));
-  for (const auto& r : ids) EXPECT_EQ(fp->KeyVersionOf(r[0].AsBytes()), v);
+  auto records = ValueOrThrow(
+      store_->Query("SELECT _id, _sealed FROM " + Ingester::TableName("GA_HOUSEHOLD")));
+  security::SealedRecord record;
+  for (const auto& r : records) {
+    EXPECT_EQ(fp->KeyVersionOf(r[1].AsBytes()), v);
+    ASSERT_TRUE(fp->OpenRecord(r.Int(0), r[1].AsBytes(), &record).ok());
+    EXPECT_TRUE(record.Find("id_number"));
+  }
   EXPECT_EQ(ValueOrThrow(ing_->Quarantine(b.batch_id, 1, 100000)), before);
 }
 

@@ -335,7 +335,8 @@ Result<BaseLibrary::Loaded> BaseLibrary::Load(std::string_view subject) {
     std::string sql = "SELECT _id, _batch";
     for (size_t a = 0; a < n_attrs; ++a) {
       const int c = src.attr_column[a];
-      sql += c >= 0 ? ", " + plan[c].name : ", NULL";
+      // Sealed attributes come from the record's sealed column, opened once per row.
+      sql += c >= 0 && !plan[c].sealed ? ", " + plan[c].name : ", NULL";
       if (c >= 0 && plan[c].sealed) {
         L.sealed[a] = true;
         if (!protector) {
@@ -343,22 +344,28 @@ Result<BaseLibrary::Loaded> BaseLibrary::Load(std::string_view subject) {
         }
       }
     }
+    const size_t sealed_at = 2 + n_attrs;
+    if (protector) sql += ", " + std::string(security::kSealedRecordColumn);
     sql += " FROM " + table + " ORDER BY _id";
+    security::SealedRecord record;
     const auto source_index = static_cast<uint32_t>(L.sources.size());
     {
       auto conn = store_.Acquire();
       YISHU_RETURN_IF_ERROR(conn->QueryEach(sql, {}, [&](const store::Row& row) {
         const int64_t id = row.Int(0);
+        // A record that does not open has been reported by the key ring; its sealed values
+        // count as missing here rather than stopping the run.
+        record.Clear();
+        if (protector && !row.IsNull(sealed_at) &&
+            !protector->OpenRecord(id, row[sealed_at].AsBytes(), &record).ok())
+          record.Clear();
         for (size_t a = 0; a < n_attrs; ++a) {
           cells[a].clear();
           const int c = src.attr_column[a];
-          if (c < 0 || row.IsNull(2 + a)) continue;
+          if (c < 0) continue;
           if (plan[c].sealed) {
-            // A value that does not open has been reported by the key ring; it counts as
-            // missing here rather than stopping the run.
-            if (!protector->Open(id, plan[c].name, row[2 + a].AsBytes(), &cells[a]).ok())
-              cells[a].clear();
-          } else {
+            if (auto v = record.Find(plan[c].name)) cells[a] = *v;
+          } else if (!row.IsNull(2 + a)) {
             cells[a] = row[2 + a].AsText();
           }
         }

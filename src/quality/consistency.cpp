@@ -116,21 +116,37 @@ Result<nlohmann::json> Quality::CheckConsistency(const std::string& resource,
       if (cplan[cv].sealed) {
         YISHU_ASSIGN_OR_RETURN(cp, keys_.ForResource(copy_res.code));
       }
-      const std::string sql = "SELECT a._id, a." + src.field + ", c._id, c." + copy.field +
-                              " FROM " + at + " a JOIN " + ct + " c ON a." + akc + " = c." + ckc +
-                              " WHERE a." + src.field + " IS NOT NULL AND c." + copy.field +
-                              " IS NOT NULL";
+      const std::string acol = ingest::StoredColumn(aplan[av]);
+      const std::string ccol = ingest::StoredColumn(cplan[cv]);
+      const std::string sql = "SELECT a._id, a." + acol + ", c._id, c." + ccol + " FROM " + at +
+                              " a JOIN " + ct + " c ON a." + akc + " = c." + ckc + " WHERE a." +
+                              acol + " IS NOT NULL AND c." + ccol + " IS NOT NULL";
       int64_t compared = 0, disagreeing = 0, unreadable = 0;
       nlohmann::json examples = nlohmann::json::array();
       std::string aval, cval;
+      security::SealedRecord arec, crec;
+      // The value of a sealed field from its record; false when the record lacks it.
+      auto open = [](security::FieldProtector& p, int64_t id, const std::string& sealed,
+                     const std::string& field, security::SealedRecord* rec, std::string* out,
+                     bool* unreadable) {
+        if (!p.OpenRecord(id, sealed, rec).ok()) {
+          *unreadable = true;  // the key ring has already audited the integrity failure
+          return false;
+        }
+        auto v = rec->Find(field);
+        if (!v) return false;
+        out->assign(*v);
+        return true;
+      };
       {
         auto conn = store_.Acquire();
         YISHU_RETURN_IF_ERROR(conn->QueryEach(sql, {}, [&](const store::Row& r) {
           aval = ap ? std::string() : r[1].AsText();
           cval = cp ? std::string() : r[3].AsText();
-          if ((ap && !ap->Open(r.Int(0), src.field, r[1].AsBytes(), &aval).ok()) ||
-              (cp && !cp->Open(r.Int(2), copy.field, r[3].AsBytes(), &cval).ok())) {
-            ++unreadable;  // the key ring has already audited the integrity failure
+          bool bad = false;
+          if ((ap && !open(*ap, r.Int(0), r[1].AsBytes(), src.field, &arec, &aval, &bad)) ||
+              (cp && !open(*cp, r.Int(2), r[3].AsBytes(), copy.field, &crec, &cval, &bad))) {
+            unreadable += bad;
             return true;
           }
           ++compared;

@@ -42,24 +42,49 @@ Result<nlohmann::json> Quality::Profile(const std::string& resource, int64_t bat
 
   // One aggregate pass: for every column its non-null count, distinct count, min and max.
   std::string sql = "SELECT COUNT(*)";
-  for (const auto& c : plan) {
-    sql += ", COUNT(" + c.name + ")";
+  std::vector<size_t> counted_by_opening;  // sealed fields without a blind index
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto& c = plan[i];
     if (c.sealed) {
-      sql += c.bidx ? ", COUNT(DISTINCT " + c.name + "__bidx)" : ", NULL";
+      // A blind index is there exactly when its value is; otherwise only the record knows.
+      sql += c.bidx ? ", COUNT(" + c.name + "__bidx), COUNT(DISTINCT " + c.name + "__bidx)"
+                    : ", NULL, NULL";
       sql += ", NULL, NULL";
+      if (!c.bidx) counted_by_opening.push_back(i);
     } else {
-      sql += ", COUNT(DISTINCT " + c.name + "), MIN(" + c.name + "), MAX(" + c.name + ")";
+      sql += ", COUNT(" + c.name + "), COUNT(DISTINCT " + c.name + "), MIN(" + c.name + "), MAX(" +
+             c.name + ")";
     }
   }
   YISHU_ASSIGN_OR_RETURN(auto agg, store_.QueryOne(sql + " FROM " + table + where, params));
   const int64_t rows = agg.Int(0);
+  // Non-null counts of sealed fields without a blind index: one streamed pass opening the
+  // records, counting which fields each holds (the values are not kept).
+  std::vector<int64_t> opened_filled(plan.size(), 0);
+  if (!counted_by_opening.empty()) {
+    YISHU_ASSIGN_OR_RETURN(auto protector, keys_.ForResource(res.code));
+    const std::string col(security::kSealedRecordColumn);
+    security::SealedRecord record;
+    Status failed;
+    auto conn = store_.Acquire();
+    YISHU_RETURN_IF_ERROR(
+        conn->QueryEach("SELECT _id, " + col + " FROM " + table + and_where(col + " IS NOT NULL"),
+                        params, [&](const store::Row& r) {
+                          failed = protector->OpenRecord(r.Int(0), r[1].AsBytes(), &record);
+                          if (!failed.ok()) return false;
+                          for (size_t i : counted_by_opening)
+                            opened_filled[i] += record.Find(plan[i].name) ? 1 : 0;
+                          return true;
+                        }));
+    YISHU_RETURN_IF_ERROR(failed);
+  }
 
   nlohmann::json fields = nlohmann::json::array();
   for (size_t i = 0; i < plan.size(); ++i) {
     const auto& c = plan[i];
     const auto& f = res.fields[i];
     const size_t base = 1 + i * 4;
-    const int64_t filled = agg.Int(base);
+    const int64_t filled = agg[base].is_null() ? opened_filled[i] : agg.Int(base);
     nlohmann::json j = {{"name", f.name},
                         {"label", f.label},
                         {"element", f.element},

@@ -133,6 +133,31 @@ TEST(Pattern, DigitsLettersAndHan) {
   EXPECT_EQ(PatternOf(std::string(50, 'x')), std::string(40, 'A') + "…");
 }
 
+// Sealed fields live together in the record's sealed column; a value left empty is still
+// counted: by its blind index (mobile), by opening the records (address, no blind index), and
+// in the batch's completeness (counted as the ingest stored the records).
+TEST_P(QualityTest, EmptySealedFieldsCountInProfileAndCompleteness) {
+  std::string csv = kGaHeader;
+  for (int i = 0; i < 20; ++i)
+    csv += fmt::format("{},张三,{},{},柯桥街道\n", IdNumber("19800101", i + 1),
+                       i < 3 ? "" : "浙江省绍兴市柯桥区" + std::to_string(i) + "号",
+                       i >= 15 ? "" : "1380013" + fmt::format("{:04d}", i));
+  auto b = Load("GA_PERSON", csv);
+  ASSERT_EQ(b.status, "completed");
+  ASSERT_EQ(b.accepted, 20);
+  EXPECT_EQ(b.empty_cells, 3 + 5);
+  auto prof = ValueOrThrow(p_->quality().Profile("GA_PERSON"));
+  std::map<std::string, nlohmann::json> f;
+  for (const auto& x : prof["fields"]) f[x["name"].get<std::string>()] = x;
+  EXPECT_EQ(f["address"]["nulls"], 3);
+  EXPECT_EQ(f["mobile"]["nulls"], 5);
+  EXPECT_EQ(f["mobile"]["distinct"], 15);
+  EXPECT_EQ(f["name"]["nulls"], 0);
+  auto s = ValueOrThrow(p_->quality().BatchScores(b.batch_id));
+  ASSERT_TRUE(s.completeness.has_value());
+  EXPECT_NEAR(*s.completeness, 1 - 8 / 100.0, 1e-9);
+}
+
 TEST_P(QualityTest, ProfilesScoresAndTrend) {
   auto b1 = Load("GA_PERSON", GaRows(30, 3, 2));
   ASSERT_EQ(b1.status, "completed");

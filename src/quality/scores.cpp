@@ -127,8 +127,8 @@ Result<Quality::QuarantineTally> Quality::TallyQuarantine(int64_t batch_id) {
 }
 
 Result<Scores> Quality::ComputeBatchScores(int64_t batch_id) {
-  YISHU_ASSIGN_OR_RETURN(auto b, store_.QueryOne("SELECT resource, status, read_count, started_ms "
-                                                 "FROM ingest_batches WHERE id = ?",
+  YISHU_ASSIGN_OR_RETURN(auto b, store_.QueryOne("SELECT resource, status, read_count, started_ms, "
+                                                 "empty_cells FROM ingest_batches WHERE id = ?",
                                                  {batch_id}));
   const std::string resource = b.Text(0), status = b.Text(1);
   const int64_t read = b.Int(2), started = b.Int(3);
@@ -140,16 +140,10 @@ Result<Scores> Quality::ComputeBatchScores(int64_t batch_id) {
     YISHU_ASSIGN_OR_RETURN(auto tally, TallyQuarantine(batch_id));
     if (read > 0) {
       const int64_t nfields = static_cast<int64_t>(res.fields.size());
-      std::string sql = "SELECT COUNT(*)";
-      for (const auto& f : res.fields) sql += ", COUNT(" + f.name + ")";
-      YISHU_ASSIGN_OR_RETURN(
-          auto agg, store_.QueryOne(sql + " FROM " + ingest::Ingester::TableName(resource) +
-                                        " WHERE _batch = ?",
-                                    {batch_id}));
-      int64_t empty = agg.Int(0) * nfields;
-      for (size_t i = 0; i < res.fields.size(); ++i) empty -= agg.Int(1 + i);
       const double cells = static_cast<double>(read) * std::max<int64_t>(1, nfields);
-      s.completeness = std::max(0.0, 1.0 - (empty + tally.not_null_reasons) / cells);
+      // Counted by the ingest as it stored the records (batches from before that have none).
+      if (!b.IsNull(4))
+        s.completeness = std::max(0.0, 1.0 - (b.Int(4) + tally.not_null_reasons) / cells);
       auto share = [&](const char* dim) {
         auto it = tally.records_by_dimension.find(dim);
         int64_t n = it == tally.records_by_dimension.end() ? 0 : it->second;
@@ -158,7 +152,7 @@ Result<Scores> Quality::ComputeBatchScores(int64_t batch_id) {
       s.conformity = share("conformity");
       s.accuracy = share("accuracy");
       s.consistency = share("consistency");
-      s.detail["empty_cells"] = empty;
+      s.detail["empty_cells"] = b.IsNull(4) ? nlohmann::json(nullptr) : nlohmann::json(b.Int(4));
       s.detail["quarantined_by_dimension"] = tally.records_by_dimension;
     }
     YISHU_ASSIGN_OR_RETURN(

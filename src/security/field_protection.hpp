@@ -11,6 +11,13 @@
 // whole platform, so the same identity number gives the same index in every resource (look-ups
 // and entity resolution join on it without plaintext).
 //
+// Sealed records: a table keeps the sensitive values of one record together in one column
+// (kSealedRecordColumn), sealed as one value whose plaintext is a SealedRecord. One GCM message
+// per record instead of one per field: libgcrypt spends about 0.6 µs on each message whatever
+// its length up to ~200 bytes (IV set-up, the tag's counter block, the tag), so a household row
+// with seven sensitive fields seals about six times faster. The AAD names the column like any
+// other sealed value, so rotation and integrity checks treat the column as one sealed field.
+//
 // Thread-safety: KeyRing is thread-safe. A FieldProtector is used by one thread at a time
 // (it keeps cipher handles open for speed); take one per thread from the KeyRing.
 #pragma once
@@ -18,13 +25,47 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.hpp"
 #include "store/store.hpp"
 
 namespace yishu::security {
+
+// The column of a resource table holding the sealed record, and the field name its AAD binds.
+inline constexpr std::string_view kSealedRecordColumn = "_sealed";
+
+// The sensitive values of one record, as (field, value) pairs; an absent field is NULL.
+// Encoding (the sealed plaintext): a version byte (1), then per field a 1-byte name length,
+// the name, a LEB128 value length and the value. Names are stored so that a catalogue change
+// (fields added, reordered) never makes a record read wrongly.
+class SealedRecord {
+ public:
+  SealedRecord() = default;
+  SealedRecord(const SealedRecord&) = delete;
+  SealedRecord& operator=(const SealedRecord&) = delete;
+  ~SealedRecord();  // wipes the plaintext
+  void Clear();
+  // Field names are at most 255 bytes (catalogue names are short identifiers).
+  void Add(std::string_view field, std::string_view value);
+  bool empty() const { return fields_.empty(); }
+  size_t size() const { return fields_.size(); }
+  // The value of `field`, or nullopt when the record does not hold it.
+  std::optional<std::string_view> Find(std::string_view field) const;
+  const std::string& encoded() const { return buf_; }
+  // Takes `plaintext` (an opened sealed record) apart; kCorruption when it is malformed.
+  Status Parse(std::string plaintext);
+
+ private:
+  struct Slice {
+    uint32_t name_at, name_len, value_at, value_len;
+  };
+  std::string buf_;
+  std::vector<Slice> fields_;
+};
 
 class FieldProtector {
  public:
@@ -36,6 +77,12 @@ class FieldProtector {
   // Opens a sealed value; kCorruption when the tag fails (tampered, moved, wrong key).
   virtual Status Open(int64_t record_id, std::string_view field, std::string_view sealed,
                       std::string* plaintext) = 0;
+  // Seals a record's sensitive values as the value of kSealedRecordColumn.
+  Status SealRecord(int64_t record_id, const SealedRecord& record, std::string* sealed) {
+    return Seal(record_id, kSealedRecordColumn, record.encoded(), sealed);
+  }
+  // Opens a sealed record (kCorruption as Open, or when the opened bytes are malformed).
+  Status OpenRecord(int64_t record_id, std::string_view sealed, SealedRecord* record);
   // The data key version a sealed value was made with (0 when malformed).
   virtual int64_t KeyVersionOf(std::string_view sealed) const = 0;
   // HMAC-SM3 of `normalized` under the blind-index key, domain-separated by `element`

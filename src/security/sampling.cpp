@@ -62,6 +62,7 @@ class TableSampleSource final : public SampleSource {
       if (p.ok()) fp = std::move(p).value();
     }
     std::string plain;
+    SealedRecord record;
     for (const auto& row : *rows) {
       ++out.rows;
       const auto& cols = row.columns();
@@ -70,6 +71,15 @@ class TableSampleSource final : public SampleSource {
       for (size_t i = 0; i < cols.size(); ++i)
         if (cols[i] == "_id" || cols[i] == "id") id = row.Int(i);
       for (size_t i = 0; i < cols.size(); ++i) {
+        if (cols[i] == kSealedRecordColumn && !row.IsNull(i)) {
+          // The record's sensitive values, sealed together: open it (a sealed value is no
+          // evidence of anything by itself).
+          if (!fp || !fp->OpenRecord(id, row[i].AsBytes(), &record).ok()) continue;
+          for (const auto& f : r.fields)
+            if (auto v = record.Find(f.name); v && !v->empty())
+              out.by_field[f.name].emplace_back(*v);
+          continue;
+        }
         if (!r.FindField(cols[i]) || row.IsNull(i)) continue;
         const store::Value& v = row[i];
         if (v.is_blob()) {

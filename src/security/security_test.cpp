@@ -517,4 +517,58 @@ TEST(Sampling, CsvAndGbk) {
 }
 
 }  // namespace
+// A sealed record keeps each field's value exactly (empty, binary, long, Chinese), finds
+// fields by name, and refuses bytes that are not a record instead of misreading them.
+TEST(SealedRecord, RoundTripsAndRefusesMalformedBytes) {
+  SealedRecord r;
+  r.Clear();
+  const std::string long_value(100000, 'x');
+  r.Add("id_number", "33062119800101001X");
+  r.Add("name", "欧阳娜娜");
+  r.Add("empty", "");
+  r.Add("binary", std::string("a\0b\xff", 4));
+  r.Add("long", long_value);
+  SealedRecord back;
+  ASSERT_TRUE(back.Parse(r.encoded()).ok());
+  EXPECT_EQ(back.size(), 5u);
+  EXPECT_EQ(back.Find("id_number"), "33062119800101001X");
+  EXPECT_EQ(back.Find("name"), "欧阳娜娜");
+  EXPECT_EQ(back.Find("empty"), "");
+  EXPECT_EQ(back.Find("binary"), std::string_view("a\0b\xff", 4));
+  EXPECT_EQ(back.Find("long"), long_value);
+  EXPECT_FALSE(back.Find("mobile"));
+  EXPECT_FALSE(back.Find("id_numbe"));
+  // Every truncation of the encoding is refused or yields only whole fields.
+  for (size_t n = 0; n < 60; ++n) {
+    Status s = back.Parse(r.encoded().substr(0, n));
+    if (s.ok())
+      EXPECT_LT(back.size(), 5u);
+    else
+      EXPECT_TRUE(s.Is(ErrorCode::kCorruption));
+  }
+  EXPECT_TRUE(back.Parse("").Is(ErrorCode::kCorruption));
+  EXPECT_TRUE(back.Parse(std::string("\x02", 1)).Is(ErrorCode::kCorruption)) << "unknown encoding";
+  EXPECT_TRUE(back.Parse(std::string("\x01\x05ab", 4)).Is(ErrorCode::kCorruption));
+  EXPECT_TRUE(
+      back.Parse(std::string("\x01\x01a\xff\xff\xff\xff\xff\x01", 9)).Is(ErrorCode::kCorruption))
+      << "value length beyond 32 bits";
+}
+
+// Sealed under a record id, a record opens there only, and only as a record.
+TEST_P(SecurityStoreTest, SealedRecordOpensUnderItsRecordOnly) {
+  SealedRecord r, back;
+  r.Clear();
+  r.Add("id_number", "33062119800101001X");
+  r.Add("name", "欧阳娜娜");
+  auto fp = Protector("R");
+  std::string sealed;
+  ASSERT_TRUE(fp->SealRecord(5, r, &sealed).ok());
+  EXPECT_EQ(sealed.find("欧阳"), std::string::npos);
+  ASSERT_TRUE(fp->OpenRecord(5, sealed, &back).ok());
+  EXPECT_EQ(back.Find("name"), "欧阳娜娜");
+  EXPECT_TRUE(fp->OpenRecord(6, sealed, &back).Is(ErrorCode::kCorruption));
+  std::string as_field;
+  EXPECT_FALSE(fp->Open(5, "name", sealed, &as_field).ok()) << "bound to the record column";
+}
+
 }  // namespace yishu::security

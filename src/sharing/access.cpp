@@ -156,6 +156,8 @@ Result<std::shared_ptr<const GrantPlan>> Sharing::Impl::Plan(const Grant& g) {
   p->grant = g;
   p->table = ingest::Ingester::TableName(res.code);
   p->select_columns = "_id";
+  size_t selected = 1;
+  bool any_sealed = false;
   p->fields_json = "[";
   for (size_t i = 0; i < res.fields.size(); ++i) {
     const auto& f = res.fields[i];
@@ -169,13 +171,22 @@ Result<std::shared_ptr<const GrantPlan>> Sharing::Impl::Plan(const Grant& g) {
     auto granted = g.conditions.fields.find(f.name);
     if (granted == g.conditions.fields.end()) continue;
     if (!cols[i].sealed || cols[i].bidx) p->filterable[f.name] = fc;
-    p->outputs.push_back({f.name, f.element, granted->second, cols[i].sealed, cols[i].integer});
-    p->select_columns += ", " + f.name;
+    p->outputs.push_back(
+        {f.name, f.element, granted->second, cols[i].sealed, cols[i].integer, selected});
+    if (!cols[i].sealed) {
+      p->select_columns += ", " + f.name;
+      ++selected;
+    }
+    any_sealed |= cols[i].sealed;
     if (p->field_names.size()) p->fields_json += ",";
     AppendJsonString(p->fields_json, f.name);
     p->field_names.push_back(f.name);
   }
   p->fields_json += "]";
+  if (any_sealed) {
+    p->select_columns += ", " + std::string(security::kSealedRecordColumn);
+    p->sealed_column = selected;
+  }
   for (const auto& [name, value] : g.conditions.row_filter) {
     for (size_t i = 0; i < res.fields.size(); ++i) {
       if (res.fields[i].name != name) continue;
@@ -448,27 +459,36 @@ static Status StillAllowed(Sharing::Impl& m, const Access& a, store::Connection&
   return Status::Ok();
 }
 
-// Renders one row (columns: _id, then the plan's outputs) as a JSON object, masked.
+// Renders one row (columns: _id, the plan's plain outputs, the sealed record) as a JSON
+// object, masked.
 static Status RenderRecord(Sharing::Impl& m, const GrantPlan& p, const store::Row& row,
                            std::string& out) {
   int64_t id = row.Int(0);
   out += '{';
   std::string plain;
-  security::FieldProtector* protector = nullptr;  // looked up at the first sealed field
+  thread_local security::SealedRecord record;
+  record.Clear();
+  if (p.sealed_column && !row.IsNull(p.sealed_column))
+    YISHU_RETURN_IF_ERROR(
+        m.Protector(p.grant.resource).OpenRecord(id, row[p.sealed_column].AsBytes(), &record));
   for (size_t i = 0; i < p.outputs.size(); ++i) {
     const OutputField& f = p.outputs[i];
     if (i) out += ',';
     AppendJsonString(out, f.name);
     out += ':';
-    const Value& v = row[i + 1];
-    if (v.is_null()) {
-      out += "null";
-      continue;
-    }
     if (f.sealed) {
-      if (!protector) protector = &m.Protector(p.grant.resource);
-      YISHU_RETURN_IF_ERROR(protector->Open(id, f.name, v.AsBytes(), &plain));
+      auto v = record.Find(f.name);
+      if (!v) {
+        out += "null";
+        continue;
+      }
+      plain.assign(*v);
     } else {
+      const Value& v = row[f.column];
+      if (v.is_null()) {
+        out += "null";
+        continue;
+      }
       plain = v.AsText();
     }
     if (f.masking == Masking::kNone && f.integer && !f.sealed) {

@@ -19,8 +19,9 @@ struct OutputField {
   std::string name;
   std::string element;
   Masking masking = Masking::kNone;
-  bool sealed = false;
+  bool sealed = false;  // read from the record's sealed column
   bool integer = false;
+  size_t column = 0;  // where a plain field is in the selected row
 };
 
 // How a column is compared in a WHERE clause (key, row filter, query filter).
@@ -37,7 +38,8 @@ struct GrantPlan {
   Grant grant;
   std::string table;
   std::vector<OutputField> outputs;
-  std::string select_columns;  // "_id, a, b"
+  std::string select_columns;  // "_id, a, b[, _sealed]"
+  size_t sealed_column = 0;    // where the sealed record is in the row (0: none selected)
   std::optional<FilterColumn> key;
   std::vector<std::pair<FilterColumn, std::string>> row_filter;  // column, required value
   store::Params row_filter_values;  // the row filter's parameters, blind indexes computed
