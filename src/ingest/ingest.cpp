@@ -437,9 +437,9 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     b.error = s.message();
     (void)store_.Exec(
         "UPDATE ingest_batches SET status = 'failed', error = ?, finished_ms = ?, read_count = "
-        "?, "
-        "accepted = ?, quarantined = ? WHERE id = ?",
-        {s.message(), NowMillis(), b.read, b.accepted, b.quarantined, b.batch_id});
+        "?, accepted = ?, quarantined = ?, reasons = ? WHERE id = ?",
+        {s.message(), NowMillis(), b.read, b.accepted, b.quarantined,
+         nlohmann::json(b.reasons).dump(), b.batch_id});
     if (observer_) observer_->OnBatchFinished(b, shape);
     return s;
   };
@@ -571,6 +571,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   struct Chunk {
     std::vector<PendingRow> rows;
     std::vector<PendingBad> bad;
+    std::map<std::string, int64_t> reasons;  // of `bad`, by rule
     int64_t read = 0;     // records read when the chunk was cut: the invariant after its commit
     int64_t bytes = 0;    // bytes read then
     bool sealed = false;  // `statements` and `bad_raw` are ready
@@ -688,6 +689,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   struct Committed {
     int64_t accepted = 0, quarantined = 0, inserted = 0, updated = 0, refused = 0, read = 0;
     int64_t empty_cells = 0;
+    std::map<std::string, int64_t> reasons;
   } committed;
   auto store_chunk = [&](Chunk& c) -> Status {
     if (!lease->held())
@@ -784,6 +786,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     committed.updated += updated;
     committed.accepted += inserted;
     committed.empty_cells += empty_cells;
+    for (const auto& [rule, count] : c.reasons) committed.reasons[rule] += count;
     committed.quarantined += static_cast<int64_t>(c.bad.size() + refused.size());
     committed.refused += static_cast<int64_t>(refused.size());
     committed.read = c.read;
@@ -846,6 +849,8 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     b.inserted = committed.inserted;
     b.updated = committed.updated;
     b.empty_cells = committed.empty_cells;
+    // Only committed records' reasons: a failed batch's counts agree with what it stored.
+    b.reasons = committed.reasons;
     if (committed.refused) b.reasons["duplicate_key_in_table"] += committed.refused;
     Status failed = !store_status.ok() ? store_status : seal_status;
     if (failed.ok()) return failed;
@@ -894,7 +899,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         row.values.push_back(x.empty() ? std::nullopt : std::optional<std::string>(x));
       chunk.rows.push_back(std::move(row));
     } else {
-      for (const auto& x : reasons) ++b.reasons[x.rule];
+      for (const auto& x : reasons) ++chunk.reasons[x.rule];
       chunk.bad.push_back(
           {r.line, std::string(r.raw), StoredReasons(reasons, sealed_fields, any_sealed)});
     }

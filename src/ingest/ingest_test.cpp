@@ -911,6 +911,14 @@ TEST_P(IngestStoreTest, AStoreFailureHalfWayFailsTheBatchAndLeavesTheTableWhole)
   EXPECT_EQ(batch["accepted"].get<int64_t>(), stored);
   EXPECT_EQ(batch["accepted"].get<int64_t>() + batch["quarantined"].get<int64_t>(),
             batch["read"].get<int64_t>());
+  // Its reasons are those of the quarantined records it stored, none of those read after.
+  std::map<std::string, int64_t> stored_reasons;
+  for (const auto& q : ValueOrThrow(store_->Query(
+           "SELECT reasons FROM ingest_quarantine WHERE batch_id = ?", {batch["id"].get<int64_t>()})))
+    for (const auto& r : nlohmann::json::parse(q.Text(0)))
+      ++stored_reasons[r["rule"].get<std::string>()];
+  EXPECT_GT(batch["quarantined"].get<int64_t>(), 0);
+  EXPECT_EQ(batch["reasons"], nlohmann::json(stored_reasons));
   const std::string count_indexes =
       sqlite ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND lower(name) IN "
                "(lower(?), lower(?))"
