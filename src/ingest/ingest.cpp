@@ -335,11 +335,62 @@ Status Ingester::EnsureTable(const Resource& r) {
 
 namespace {
 
-// One accepted row waiting for its transaction: values copied out of the reader's buffer.
-struct PendingRow {
-  int64_t line;
-  std::vector<std::optional<std::string>> values;
-  std::string raw;  // kept only when the row may still be refused (append onto stored keys)
+// The accepted rows of a chunk waiting for their transaction, their values copied out of the
+// reader's buffer into one arena: a string per value cost an allocation or two per row on the
+// reading thread and as many frees on the storing one.
+class PendingRows {
+ public:
+  PendingRows() = default;
+  PendingRows(size_t width, size_t rows) : width_(width) {
+    text_.reserve(rows * 256);
+    cells_.reserve(rows * width);
+    lines_.reserve(rows);
+  }
+  size_t size() const { return lines_.size(); }
+  bool empty() const { return lines_.empty(); }
+  int64_t line(size_t row) const { return lines_[row]; }
+  // The delivered line, kept only when the row may still be refused (append onto stored keys).
+  const std::string& raw(size_t row) const { return raw_[row]; }
+  // A field's value; nullopt when empty.
+  std::optional<std::string_view> value(size_t row, size_t field) const {
+    const Cell& c = cells_[row * width_ + field];
+    if (c.len == kNull) return std::nullopt;
+    return std::string_view(text_).substr(c.at, c.len);
+  }
+  int64_t empty_cells(size_t row) const {
+    int64_t n = 0;
+    for (size_t f = 0; f < width_; ++f) n += cells_[row * width_ + f].len == kNull;
+    return n;
+  }
+  void Add(int64_t line, const std::vector<std::string_view>& values, std::string_view raw,
+           bool keep_raw) {
+    lines_.push_back(line);
+    for (std::string_view v : values) {
+      if (v.empty()) {
+        cells_.push_back({0, kNull});
+        continue;
+      }
+      cells_.push_back({static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(v.size())});
+      text_.append(v);
+    }
+    if (keep_raw) {
+      raw_.resize(lines_.size());
+      raw_.back().assign(raw);
+    }
+  }
+  // The arena is indexed by 32-bit offsets: a chunk is handed over before it could outgrow them.
+  bool full() const { return text_.size() > (size_t{1} << 31); }
+
+ private:
+  static constexpr uint32_t kNull = UINT32_MAX;
+  struct Cell {
+    uint32_t at, len;
+  };
+  size_t width_ = 0;
+  std::string text_;
+  std::vector<Cell> cells_;
+  std::vector<int64_t> lines_;
+  std::vector<std::string> raw_;
 };
 struct PendingBad {
   int64_t line;
@@ -556,7 +607,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       key_lookup += (k ? " AND " : "") + (c.bidx ? c.name + "__bidx" : c.name) + " = ?";
     }
   }
-  auto blind = [&](size_t f, const std::string& v) {
+  auto blind = [&](size_t f, std::string_view v) {
     return protector->BlindIndex(plan[f].bidx_domain,
                                  security::NormalizeForIndex(res.fields[f].element, v));
   };
@@ -569,7 +620,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   // rows, a record's id may be the stored record's (upsert), known only inside the transaction
   // that looks its key up: such chunks are sealed there, by the store thread.
   struct Chunk {
-    std::vector<PendingRow> rows;
+    PendingRows rows;
     std::vector<PendingBad> bad;
     std::map<std::string, int64_t> reasons;  // of `bad`, by rule
     int64_t read = 0;     // records read when the chunk was cut: the invariant after its commit
@@ -633,14 +684,13 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         in_stmt = 0;
       }
       ++in_stmt;
-      const PendingRow& row = c.rows[i];
       const int64_t id = c.ids[i];
       params->emplace_back(id);
       params->emplace_back(b.batch_id);
-      params->emplace_back(row.line);
+      params->emplace_back(c.rows.line(i));
       record.Clear();
       for (size_t f = 0; f < plan.size(); ++f) {
-        const auto& val = row.values[f];
+        const auto val = c.rows.value(i, f);
         if (!val) {
           if (!plan[f].sealed) params->emplace_back();
           if (plan[f].bidx) params->emplace_back();
@@ -713,7 +763,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
           for (int64_t i = 0; i < n; ++i) {
             kp.clear();
             for (int k : keys) {
-              const auto& kv = *c.rows[i].values[k];  // accepted rows have every key part
+              const auto kv = *c.rows.value(i, k);  // accepted rows have every key part
               if (plan[k].bidx)
                 kp.emplace_back(store::Blob{blind(k, kv)});
               else
@@ -727,10 +777,10 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
             } else {
               keep[i] = 0;
               Reason r{res.fields[keys[0]].name, "duplicate_key_in_table",
-                       *c.rows[i].values[keys[0]],
+                       std::string(*c.rows.value(i, keys[0])),
                        fmt::format("record {} already has this key", found[0].Int(0))};
               refused.push_back(
-                  {c.rows[i].line, c.rows[i].raw, StoredReasons({r}, sealed_fields, any_sealed)});
+                  {c.rows.line(i), c.rows.raw(i), StoredReasons({r}, sealed_fields, any_sealed)});
             }
           }
         }
@@ -738,7 +788,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
       }
       for (int64_t i = 0; i < n; ++i)
         if (keep[i])
-          for (const auto& val : c.rows[i].values) empty_cells += !val;
+          empty_cells += c.rows.empty_cells(i);
       // Full statements of kMulti rows; the remainder row by row (one SQL text each, so the
       // prepared statements are reused).
       store::Params one_row;
@@ -871,10 +921,10 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     chunk.bytes = reader->bytes_read();
     bool taken = to_seal.Push(std::move(chunk));
     chunk = Chunk{};
-    chunk.rows.reserve(static_cast<size_t>(o.rows_per_transaction));
+    chunk.rows = PendingRows(plan.size(), static_cast<size_t>(o.rows_per_transaction));
     return taken;
   };
-  chunk.rows.reserve(static_cast<size_t>(o.rows_per_transaction));
+  chunk.rows = PendingRows(plan.size(), static_cast<size_t>(o.rows_per_transaction));
   Record r;
   std::vector<std::string_view> values;
   std::vector<Reason> reasons;
@@ -892,18 +942,14 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     v.Check(r, &values, &reasons);
     if (reasons.empty()) {
       v.Remember(values, r.line);
-      PendingRow row{r.line, {}, {}};
-      if (o.mode == LoadMode::kAppend && !table_empty) row.raw = std::string(r.raw);
-      row.values.reserve(values.size());
-      for (auto x : values)
-        row.values.push_back(x.empty() ? std::nullopt : std::optional<std::string>(x));
-      chunk.rows.push_back(std::move(row));
+      chunk.rows.Add(r.line, values, r.raw, o.mode == LoadMode::kAppend && !table_empty);
     } else {
       for (const auto& x : reasons) ++chunk.reasons[x.rule];
       chunk.bad.push_back(
           {r.line, std::string(r.raw), StoredReasons(reasons, sealed_fields, any_sealed)});
     }
-    if (static_cast<int>(chunk.rows.size() + chunk.bad.size()) >= o.rows_per_transaction &&
+    if ((static_cast<int>(chunk.rows.size() + chunk.bad.size()) >= o.rows_per_transaction ||
+         chunk.rows.full()) &&
         !hand_over())
       break;  // a later stage failed: its error is the batch's
   }
