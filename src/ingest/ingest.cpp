@@ -468,13 +468,13 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     deferred_indexes.clear();
     if (ddl.empty()) return Status::Ok();
     Status built =
-        store_.Acquire()->ExecScript(ddl).WithContext("building the indexes of " + table);
+        store_.Acquire()->CreateIndexes(ddl).WithContext("building the indexes of " + table);
     if (built.ok() || !key_index_deferred) return built;
     // Only this batch wrote the table (it was empty and the lease kept others out), so keys
     // that collide are its own: the validator's key check missed them. Its records go, so the
     // table keeps its unique key; the failed batch can be delivered again.
     auto removed = store_.Exec("DELETE FROM " + table + " WHERE _batch = ?", {b.batch_id});
-    (void)store_.Acquire()->ExecScript(ddl);
+    (void)store_.Acquire()->CreateIndexes(ddl);
     b.accepted = 0;
     return Status(built.code(), built.message() + fmt::format("; the batch's {} stored records "
                                                               "were removed",
@@ -787,8 +787,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
         YISHU_RETURN_IF_ERROR(bind(c, keep));
       }
       for (int64_t i = 0; i < n; ++i)
-        if (keep[i])
-          empty_cells += c.rows.empty_cells(i);
+        if (keep[i]) empty_cells += c.rows.empty_cells(i);
       // Full statements of kMulti rows; the remainder row by row (one SQL text each, so the
       // prepared statements are reused).
       store::Params one_row;

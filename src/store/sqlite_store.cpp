@@ -19,6 +19,11 @@
 namespace yishu::store {
 namespace {
 
+// Every connection's settings (journal_mode=WAL is set once per file, before these).
+constexpr char kSessionSettings[] =
+    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+    "PRAGMA cache_size=-65536;";
+
 Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   int primary = rc & 0xff;
@@ -87,6 +92,18 @@ class SqliteConnection final : public Connection {
       return Status::Internal("script: " + msg);
     }
     return Status::Ok();
+  }
+
+  // SQLite sorts an index's keys in runs the size of the page cache, in memory or in temp files
+  // as temp_store says. Runs of 2 MB spilled to temp files sort a million-row index in half the
+  // CPU of runs of 64 MB (the connection's cache) or of an in-memory temp store, whose merge
+  // reads are slow. The keys of an index are what the table already holds in the clear (blind
+  // indexes, not values of sealed fields).
+  Status CreateIndexes(std::string_view ddl) override {
+    YISHU_RETURN_IF_ERROR(ExecScript("PRAGMA temp_store=FILE; PRAGMA cache_size=-2000;"));
+    Status built = ExecScript(ddl);
+    Status restored = ExecScript(kSessionSettings);
+    return built.ok() ? restored : built;
   }
 
   Status Begin(bool write) override {
@@ -382,9 +399,7 @@ class SqliteStore final : public Store {
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_handler(db, &WaitForLock, nullptr);
     auto conn = std::make_unique<SqliteConnection>(db);
-    Status s = conn->ExecScript(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
+    Status s = conn->ExecScript(std::string("PRAGMA journal_mode=WAL; ") + kSessionSettings);
     if (!s.ok()) return s.WithContext("configuring " + path_);
     // Replaces the automatic checkpoint (see Checkpointer).
     sqlite3_wal_hook(db, &Checkpointer::WalHook, &checkpointer_);

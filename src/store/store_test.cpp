@@ -107,6 +107,27 @@ TEST_P(StoreTest, SelectStarSeesColumnsAddedLater) {
   EXPECT_EQ(seen, columns + 2);
 }
 
+// Index builds run with their own sort settings; the connection gets its usual ones back, and
+// a unique index over duplicate keys fails as a unique violation.
+TEST_P(StoreTest, CreateIndexesBuildsAndRestoresTheConnection) {
+  auto conn = store_->Acquire();
+  ASSERT_TRUE(conn->ExecScript("CREATE TABLE bulk (id BIGINT, k TEXT)").ok());
+  for (int i = 0; i < 3000; ++i)
+    ASSERT_TRUE(
+        conn->Exec("INSERT INTO bulk VALUES (?, ?)", {int64_t{i}, std::to_string(i % 2000)}).ok());
+  ASSERT_TRUE(conn->CreateIndexes("CREATE INDEX bulk_k ON bulk(k);").ok());
+  EXPECT_EQ(ValueOrThrow(conn->Query("SELECT id FROM bulk WHERE k = '7' ORDER BY id")).size(), 2u);
+  Status dup = conn->CreateIndexes("CREATE UNIQUE INDEX bulk_uk ON bulk(k);");
+  EXPECT_TRUE(dup.Is(ErrorCode::kAlreadyExists) || dup.Is(ErrorCode::kInternal)) << dup.ToString();
+  EXPECT_FALSE(dup.ok());
+  if (store_->dialect() == Dialect::kSqlite) {
+    auto row = ValueOrThrow(conn->Query("PRAGMA cache_size"));
+    EXPECT_EQ(row[0].Int(0), -65536);
+    row = ValueOrThrow(conn->Query("PRAGMA temp_store"));
+    EXPECT_EQ(row[0].Int(0), 2) << "in memory again";
+  }
+}
+
 TEST_P(StoreTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(store_->Exec("INSERT INTO people (code) VALUES (?)", {"dup"}).ok());
   auto again = store_->Exec("INSERT INTO people (code) VALUES (?)", {"dup"});
