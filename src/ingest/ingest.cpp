@@ -608,8 +608,10 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     }
   }
   auto blind = [&](size_t f, std::string_view v) {
-    return protector->BlindIndex(plan[f].bidx_domain,
-                                 security::NormalizeForIndex(res.fields[f].element, v));
+    const std::string& element = res.fields[f].element;
+    if (security::IsNormalizedForIndex(element, v))
+      return protector->BlindIndex(plan[f].bidx_domain, v);
+    return protector->BlindIndex(plan[f].bidx_domain, security::NormalizeForIndex(element, v));
   };
 
   // The batch runs as a pipeline of three threads, so reading, sealing and storing overlap on
