@@ -11,6 +11,7 @@
 #include "common/json_reader.hpp"
 #include "common/metrics.hpp"
 #include "common/strings.hpp"
+#include "common/thread.hpp"
 #include "server/api.hpp"
 
 namespace yishu::server {
@@ -100,6 +101,10 @@ void Dispatcher::HandleAsync(Request& req, Responder done) {
   if (route && route->async_handler) return Answer(req, route, method_mismatch, start, done);
   boost::asio::post(*handlers_, [this, req = std::move(req), route, method_mismatch, start,
                                  done = std::move(done)]() mutable {
+    // The pool makes its threads itself: each names itself at its first request, so a
+    // profile or `top -H` tells handlers from the I/O loops.
+    thread_local const bool named = (NameThisThread("yishu-handler"), true);
+    (void)named;
     Answer(req, route, method_mismatch, start, std::move(done));
   });
 }

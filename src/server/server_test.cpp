@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -52,6 +53,21 @@ TEST_P(ServerTest, HealthAndLogin) {
   std::string t = tp_->Login("admin");
   EXPECT_EQ(c().Post("/api/v1/auth/logout", nlohmann::json::object(), t).status, 200);
   EXPECT_EQ(c().Get("/api/v1/me", t).status, 401);
+}
+
+// The server's threads carry names (a profile or `top -H` tells them apart): the handler that
+// answered a request is among them.
+TEST_P(ServerTest, HandlerThreadsAreNamed) {
+  ASSERT_EQ(c().Get("/api/v1/me", admin()).status, 200);
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name);
+  }
+  EXPECT_TRUE(names.count("yishu-handler")) << ::testing::PrintToString(names);
+  EXPECT_TRUE(names.count("yishu-http")) << ::testing::PrintToString(names);
 }
 
 // Every route, every role: allowed, or 401 without a token, or 403 without the role.
