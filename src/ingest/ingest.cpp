@@ -1049,13 +1049,20 @@ Result<std::vector<security::SealedColumns>> Ingester::SealedColumnsOf(
   return out;
 }
 
-Result<nlohmann::json> Ingester::ListBatches(const std::string& resource, int64_t limit) {
+Result<nlohmann::json> Ingester::ListBatches(const std::string& resource, int64_t page,
+                                             int64_t page_size) {
+  page = std::max<int64_t>(page, 1);
+  page_size = std::clamp<int64_t>(page_size, 1, 1000);
+  YISHU_ASSIGN_OR_RETURN(
+      auto total,
+      store_.QueryOne("SELECT COUNT(*) FROM ingest_batches WHERE resource = ?", {resource}));
   YISHU_ASSIGN_OR_RETURN(auto rows, store_.Query("SELECT * FROM ingest_batches WHERE resource = ? "
-                                                 "ORDER BY id DESC LIMIT ?",
-                                                 {resource, limit}));
+                                                 "ORDER BY id DESC LIMIT ? OFFSET ?",
+                                                 {resource, page_size, (page - 1) * page_size}));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : rows) items.push_back(BatchJson(r));
-  return nlohmann::json{{"items", items}, {"total", items.size()}};
+  return nlohmann::json{
+      {"items", items}, {"total", total.Int(0)}, {"page", page}, {"page_size", page_size}};
 }
 
 Result<nlohmann::json> Ingester::Quarantine(int64_t batch_id, int64_t page, int64_t page_size) {

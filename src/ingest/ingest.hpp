@@ -166,8 +166,9 @@ class Ingester {
   Result<BatchResult> IngestFile(const std::filesystem::path& path, IngestOptions options);
 
   Result<nlohmann::json> GetBatch(int64_t batch_id);
-  // Newest first.
-  Result<nlohmann::json> ListBatches(const std::string& resource, int64_t limit = 100);
+  // Newest first: {items, total, page, page_size}; page_size is clamped to 1..1000.
+  Result<nlohmann::json> ListBatches(const std::string& resource, int64_t page = 1,
+                                     int64_t page_size = 100);
   // {items: [{line, raw, reasons}], total, page, page_size}
   Result<nlohmann::json> Quarantine(int64_t batch_id, int64_t page = 1, int64_t page_size = 100);
   Result<Lineage> TraceRecord(const std::string& resource, int64_t record_id);

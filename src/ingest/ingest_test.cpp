@@ -717,6 +717,13 @@ TEST_P(IngestStoreTest, LoadModes) {
   auto list = ValueOrThrow(ing_->ListBatches("GA_HOUSEHOLD"));
   EXPECT_EQ(list["items"].size(), 4u);
   EXPECT_EQ(list["items"][0]["id"], rep.batch_id);
+  // A page at a time, newest first; the total counts them all.
+  auto second = ValueOrThrow(ing_->ListBatches("GA_HOUSEHOLD", 2, 3));
+  EXPECT_EQ(second["total"], 4);
+  EXPECT_EQ(second["page"], 2);
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_EQ(second["items"][0]["id"], first.batch_id);
+  EXPECT_TRUE(ValueOrThrow(ing_->ListBatches("GA_HOUSEHOLD", 3, 3))["items"].empty());
 }
 
 // A first load drops the table's indexes, the unique key's included, and builds them once at the
@@ -913,8 +920,9 @@ TEST_P(IngestStoreTest, AStoreFailureHalfWayFailsTheBatchAndLeavesTheTableWhole)
             batch["read"].get<int64_t>());
   // Its reasons are those of the quarantined records it stored, none of those read after.
   std::map<std::string, int64_t> stored_reasons;
-  for (const auto& q : ValueOrThrow(store_->Query(
-           "SELECT reasons FROM ingest_quarantine WHERE batch_id = ?", {batch["id"].get<int64_t>()})))
+  for (const auto& q :
+       ValueOrThrow(store_->Query("SELECT reasons FROM ingest_quarantine WHERE batch_id = ?",
+                                  {batch["id"].get<int64_t>()})))
     for (const auto& r : nlohmann::json::parse(q.Text(0)))
       ++stored_reasons[r["rule"].get<std::string>()];
   EXPECT_GT(batch["quarantined"].get<int64_t>(), 0);

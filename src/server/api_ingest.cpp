@@ -115,12 +115,16 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
               "/api/v1/resources/{code}/batches",
               false,
               {Role::kPlatformAdmin, Role::kDeptSteward, Role::kDeptUser, Role::kSecurityAuditor},
-              {"List a resource's batches, newest first", "ingest"},
+              {"List a resource's batches, newest first, a page at a time",
+               "ingest",
+               {{"page", "page number (from 1)"}, {"page_size", "batches per page (1-1000)"}}},
               [&p](Call& call) {
                 const std::string& code = call.request.Param("code");
                 api::RequireReader(call, DepartmentOf(p, code));
                 ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
-                return Response::Json(ValueOrThrow(ing.ListBatches(code)));
+                int64_t page = 1, page_size = 100;
+                api::PageParams(call, &page, &page_size);
+                return Response::Json(ValueOrThrow(ing.ListBatches(code, page, page_size)));
               }});
 
   router.Add({"GET",

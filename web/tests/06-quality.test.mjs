@@ -45,6 +45,8 @@ test('steward: the batch list and the quarantine with its reasons', async () => 
     const row = table.locator('.el-table__row', { hasText: FILE })
     await row.waitFor()
     assert.match(await row.innerText(), /check_digit × 1/)
+    // The list is paged by the server: the pager counts every batch of the resource.
+    assert.match(await page.locator('[data-test=batches-pager]').innerText(), /\d/)
     await screenshot(page, 'batches')
 
     await page.locator(`[data-test=batch-${batchId}]`).click()
