@@ -314,14 +314,12 @@ Status Ingester::EnsureTable(const Resource& r) {
   std::string t = TableName(r.code);
   std::string sql = "CREATE TABLE IF NOT EXISTS " + t +
                     " (_id {{id}}, _batch BIGINT NOT NULL, _line BIGINT NOT NULL";
-  bool any_sealed = false;
   for (size_t i = 0; i < plan.size(); ++i) {
     // A sealed field has no column of its own: its value is in the record's sealed column.
     if (!plan[i].sealed) sql += ", " + plan[i].name + " " + SqlType(r.fields[i]);
     if (plan[i].bidx) sql += ", " + plan[i].name + "__bidx {{blob}}";
-    any_sealed |= plan[i].sealed;
   }
-  if (any_sealed) sql += ", " + std::string(security::kSealedRecordColumn) + " {{blob}}";
+  if (AnySealed(plan)) sql += ", " + std::string(security::kSealedRecordColumn) + " {{blob}}";
   sql += ");\n";
   for (const auto& [name, ddl] : SecondaryIndexes(r, plan)) sql += ddl;
   if (auto key = KeyIndex(r, plan)) sql += key->second;
@@ -427,8 +425,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
   auto t0 = std::chrono::steady_clock::now();
   YISHU_ASSIGN_OR_RETURN(Resource res, catalogue_.GetResource(o.resource));
   auto plan = PlanColumns(res, registry_);
-  bool any_sealed = false;
-  for (const auto& c : plan) any_sealed |= c.sealed;
+  const bool any_sealed = AnySealed(plan);
   std::unique_ptr<security::FieldProtector> protector;
   if (any_sealed) {
     if (!keys_)
@@ -1028,9 +1025,7 @@ Result<std::vector<security::SealedColumns>> Ingester::SealedColumnsOf(
     const catalogue::Resource& r) {
   std::vector<security::SealedColumns> out;
   security::SealedColumns table{TableName(r.code), "_id", {}, "", "", ""};
-  bool any_sealed = false;
-  for (const auto& c : PlanColumns(r, registry_)) any_sealed |= c.sealed;
-  if (!any_sealed) return out;
+  if (!AnySealed(PlanColumns(r, registry_))) return out;
   table.columns.emplace_back(security::kSealedRecordColumn);
   // The table exists once a batch has run; rotating before that has nothing to re-seal in it.
   if (store_.QueryOne("SELECT COUNT(*) FROM " + table.table + " WHERE 1 = 0").ok())

@@ -123,6 +123,12 @@ struct ColumnPlan {
 inline std::string StoredColumn(const ColumnPlan& c) {
   return c.sealed ? std::string(security::kSealedRecordColumn) : c.name;
 }
+// Whether any field is sealed, i.e. the table has the sealed record column.
+inline bool AnySealed(const std::vector<ColumnPlan>& plan) {
+  for (const auto& c : plan)
+    if (c.sealed) return true;
+  return false;
+}
 std::vector<ColumnPlan> PlanColumns(const catalogue::Resource& r,
                                     const standards::Registry& registry);
 

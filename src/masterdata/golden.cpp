@@ -356,9 +356,8 @@ Result<BaseLibrary::Loaded> BaseLibrary::Load(std::string_view subject) {
         // A record that does not open has been reported by the key ring; its sealed values
         // count as missing here rather than stopping the run.
         record.Clear();
-        if (protector && !row.IsNull(sealed_at) &&
-            !protector->OpenRecord(id, row[sealed_at].AsBytes(), &record).ok())
-          record.Clear();
+        if (protector && !row.IsNull(sealed_at))
+          (void)protector->OpenRecord(id, row[sealed_at].AsBytes(), &record);
         for (size_t a = 0; a < n_attrs; ++a) {
           cells[a].clear();
           const int c = src.attr_column[a];

@@ -81,7 +81,8 @@ class FieldProtector {
   Status SealRecord(int64_t record_id, const SealedRecord& record, std::string* sealed) {
     return Seal(record_id, kSealedRecordColumn, record.encoded(), sealed);
   }
-  // Opens a sealed record (kCorruption as Open, or when the opened bytes are malformed).
+  // Opens a sealed record (kCorruption as Open, or when the opened bytes are malformed). On
+  // failure `record` holds no field.
   Status OpenRecord(int64_t record_id, std::string_view sealed, SealedRecord* record);
   // The data key version a sealed value was made with (0 when malformed).
   virtual int64_t KeyVersionOf(std::string_view sealed) const = 0;

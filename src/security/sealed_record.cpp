@@ -78,7 +78,10 @@ Status SealedRecord::Parse(std::string plaintext) {
 Status FieldProtector::OpenRecord(int64_t record_id, std::string_view sealed,
                                   SealedRecord* record) {
   std::string plain;
-  YISHU_RETURN_IF_ERROR(Open(record_id, kSealedRecordColumn, sealed, &plain));
+  if (Status s = Open(record_id, kSealedRecordColumn, sealed, &plain); !s.ok()) {
+    record->Clear();  // nothing of a record read earlier survives a failed open
+    return s;
+  }
   return record->Parse(std::move(plain));
 }
 

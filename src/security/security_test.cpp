@@ -567,6 +567,7 @@ TEST_P(SecurityStoreTest, SealedRecordOpensUnderItsRecordOnly) {
   ASSERT_TRUE(fp->OpenRecord(5, sealed, &back).ok());
   EXPECT_EQ(back.Find("name"), "欧阳娜娜");
   EXPECT_TRUE(fp->OpenRecord(6, sealed, &back).Is(ErrorCode::kCorruption));
+  EXPECT_TRUE(back.empty()) << "the record opened before is gone";
   std::string as_field;
   EXPECT_FALSE(fp->Open(5, "name", sealed, &as_field).ok()) << "bound to the record column";
 }
