@@ -441,6 +441,14 @@ TEST(JsonlReader, ObjectsPerLine) {
   EXPECT_TRUE(Has(p.problems[3], "unknown_key"));
 }
 
+TEST(JsonlReader, AnEscapedNulIsFlaggedNotPassedOn) {
+  auto p = ParseBytes("{\"a\":\"1\",\"b\":\"x\"}\n{\"a\":\"2\",\"b\":\"x\\u0000y\"}\n", "x.jsonl");
+  ASSERT_TRUE(p.status.ok());
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_TRUE(p.problems[0].empty());
+  EXPECT_TRUE(Has(p.problems[1], "nul_byte"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The store path, on the demo district
 

@@ -693,6 +693,7 @@ class JsonlReader : public RecordReader {
       r->problems.push_back({"invalid_json", "the line is not a JSON object"});
       return true;
     }
+    bool nul = false;
     for (auto it = j.begin(); it != j.end(); ++it) {
       auto pos = std::find(header_.begin(), header_.end(), it.key());
       if (pos == header_.end()) {
@@ -703,6 +704,9 @@ class JsonlReader : public RecordReader {
       const auto& v = it.value();
       if (v.is_null()) continue;
       values_[i] = v.is_string() ? v.get<std::string>() : v.dump();
+      // "\u0000" decodes to a NUL the raw line did not show.
+      if (values_[i].find('\0') != std::string::npos && !nul)
+        nul = true, r->problems.push_back({"nul_byte", "value of '" + it.key() + "' holds a NUL"});
     }
     for (size_t i = 0; i < values_.size(); ++i) r->fields[i] = values_[i];
     return true;
