@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   if (rows_per_tx > 0) o.rows_per_transaction = rows_per_tx;
   double t = Now(), cpu = CpuSeconds(), cpu_thread = CpuSeconds(RUSAGE_THREAD);
   auto v = ValueOrThrow(
-      ingest::ValidateOnly(ValueOrThrow(ingest::OpenFileSource(file)), res, *registry, o));
+      ingest::ValidateOnly(ValueOrThrow(formats::OpenFileSource(file)), res, *registry, o));
   double ta = Now() - t, cpu_a = CpuSeconds() - cpu,
          cpu_parse = CpuSeconds(RUSAGE_THREAD) - cpu_thread;
   std::cout << fmt::format(
@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
   std::cout << fmt::format(
       "    CPU {:.2f} s = {:.0f} MB/s per CPU second; ratio to 300 MB/s = {:.2f}\n", cpu_a,
       mb / cpu_a, mb / cpu_a / 300);
-  // The file's SM3 runs on a thread of its own beside the parser (ingest/reader.cpp).
+  // The file's SM3 runs on a thread of its own beside the parser (formats/reader.cpp).
   std::cout << fmt::format(
       "    the parsing thread alone: CPU {:.2f} s = {:.0f} MB/s on its core; ratio to 300 MB/s = "
       "{:.2f} (the file's SM3 beside it: {:.2f} CPU s)\n",

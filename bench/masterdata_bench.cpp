@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
 #include <string>
@@ -28,8 +29,9 @@
 #include "common/allocator.hpp"
 #include "demo/demo.hpp"
 #include "demo/resources.hpp"
-#include "masterdata/csv.hpp"
+#include "formats/reader.hpp"
 #include "masterdata/engine.hpp"
+#include "masterdata/input.hpp"
 
 namespace fs = std::filesystem;
 using namespace yishu;
@@ -104,6 +106,23 @@ const std::vector<RoleMap>& Roles() {
   return kRoles;
 }
 
+// Calls row(fields, line) for every well-formed record of a delivered file (read by
+// src/formats, as the platform reads it); the malformed ones are counted in *skipped.
+using RowFn = std::function<void(const std::vector<std::string_view>&, int64_t)>;
+Status ForEachRecord(const fs::path& file, const RowFn& row, int64_t* skipped) {
+  YISHU_ASSIGN_OR_RETURN(auto source, formats::OpenFileSource(file));
+  YISHU_ASSIGN_OR_RETURN(auto reader, formats::OpenReader(std::move(source), file.string()));
+  formats::Record r;
+  for (;;) {
+    YISHU_ASSIGN_OR_RETURN(bool got, reader->Next(&r));
+    if (!got) return Status::Ok();
+    if (r.problems.empty())
+      row(r.fields, r.line);
+    else
+      ++*skipped;
+  }
+}
+
 uint64_t LinkKey(size_t resource, int64_t line, size_t role) {
   return (static_cast<uint64_t>(resource) << 48) | (static_cast<uint64_t>(line) << 8) | role;
 }
@@ -111,6 +130,7 @@ uint64_t LinkKey(size_t resource, int64_t line, size_t role) {
 struct Mentions {
   RecordBatch batch{7};
   std::vector<uint64_t> link_keys;  // per record
+  int64_t skipped = 0;              // malformed records of the delivery
 };
 
 // Reads one person-bearing delivery into `out`.
@@ -119,7 +139,6 @@ Status ReadResource(const fs::path& dir, const std::vector<std::string>& resourc
   const demo::ResourceSpec& spec = demo::ResourceByCode(resource_codes[ri]);
   const fs::path file =
       dir / "inbox" / std::string(spec.department) / std::string(spec.delivery.file_name);
-  YISHU_ASSIGN_OR_RETURN(std::string text, ReadTextFile(file));
   struct Bound {
     size_t role_index;
     int cols[7];
@@ -143,35 +162,39 @@ Status ReadResource(const fs::path& dir, const std::vector<std::string>& resourc
     if (!rm.when_column.empty()) b.when = spec.Col(rm.when_column);
     bound.push_back(b);
   }
-  out.batch.Reserve(text.size() / 150, text.size() / 2);
+  std::error_code ec;
+  const size_t bytes = static_cast<size_t>(fs::file_size(file, ec));
+  if (!ec) out.batch.Reserve(bytes / 150, bytes / 2);
   std::string id;
   std::string_view cells[7];
-  ForEachCsvRow(text, [&](std::span<const std::string_view> row, int64_t line) {
-    if (line == 1) return;  // header
-    for (const Bound& b : bound) {
-      if (b.when >= 0 && (b.when >= static_cast<int>(row.size()) || row[b.when] != b.when_value)) {
-        continue;
-      }
-      bool any = false;
-      for (int f = 0; f < 7; ++f) {
-        if (b.cols[f] >= 0 && b.cols[f] < static_cast<int>(row.size())) {
-          cells[f] = row[b.cols[f]];
-          // A person is on the row when something of theirs is: the household address of a
-          // birth certificate is there with or without a father.
-          any |= !cells[f].empty() && f != 3 && f != 5;
-        } else {
-          cells[f] = b.constant[f];
+  return ForEachRecord(
+      file,
+      [&](const std::vector<std::string_view>& row, int64_t line) {
+        for (const Bound& b : bound) {
+          if (b.when >= 0 &&
+              (b.when >= static_cast<int>(row.size()) || row[b.when] != b.when_value)) {
+            continue;
+          }
+          bool any = false;
+          for (int f = 0; f < 7; ++f) {
+            if (b.cols[f] >= 0 && b.cols[f] < static_cast<int>(row.size())) {
+              cells[f] = row[b.cols[f]];
+              // A person is on the row when something of theirs is: the household address of a
+              // birth certificate is there with or without a father.
+              any |= !cells[f].empty() && f != 3 && f != 5;
+            } else {
+              cells[f] = b.constant[f];
+            }
+          }
+          if (!any) continue;  // nobody in this role on this row
+          id.clear();
+          fmt::format_to(std::back_inserter(id), "{}:{}:{}", resource_codes[ri], line,
+                         Roles()[b.role_index].role);
+          out.batch.Add(id, cells);
+          out.link_keys.push_back(LinkKey(ri, line, b.role_index));
         }
-      }
-      if (!any) continue;  // nobody in this role on this row
-      id.clear();
-      fmt::format_to(std::back_inserter(id), "{}:{}:{}", resource_codes[ri], line,
-                     Roles()[b.role_index].role);
-      out.batch.Add(id, cells);
-      out.link_keys.push_back(LinkKey(ri, line, b.role_index));
-    }
-  });
-  return Status::Ok();
+      },
+      &out.skipped);
 }
 
 // Reads every person-bearing delivery into one batch of mentions, two files at a time.
@@ -203,6 +226,7 @@ Status ReadMentions(const fs::path& dir, const std::vector<std::string>& resourc
     YISHU_RETURN_IF_ERROR(status[i]);
     out.batch.Append(std::move(parts[i].batch));
     out.link_keys.insert(out.link_keys.end(), parts[i].link_keys.begin(), parts[i].link_keys.end());
+    out.skipped += parts[i].skipped;
   }
   return Status::Ok();
 }
@@ -212,21 +236,23 @@ std::unordered_map<uint64_t, uint32_t> ReadTruth(const fs::path& dir,
                                                  const std::vector<std::string>& codes) {
   std::unordered_map<uint64_t, uint32_t> truth;
   truth.reserve(4'000'000);
-  auto text = ReadTextFile(dir / "truth" / "links.csv");
-  if (!text.ok()) return truth;
-  ForEachCsvRow(*text, [&](std::span<const std::string_view> row, int64_t line) {
-    if (line == 1 || row.size() < 5 || row[4].empty()) return;
-    const auto rit = std::find(codes.begin(), codes.end(), row[1]);
-    if (rit == codes.end()) return;
-    for (size_t k = 0; k < Roles().size(); ++k) {
-      if (Roles()[k].resource == row[1] && Roles()[k].role == row[3]) {
-        int64_t l = 0;
-        for (char c : row[2]) l = l * 10 + (c - '0');
-        truth[LinkKey(static_cast<size_t>(rit - codes.begin()), l, k)] =
-            static_cast<uint32_t>(std::stoul(std::string(row[4].substr(1))));
-      }
-    }
-  });
+  int64_t skipped = 0;
+  (void)ForEachRecord(
+      dir / "truth" / "links.csv",
+      [&](const std::vector<std::string_view>& row, int64_t) {
+        if (row.size() < 5 || row[4].empty()) return;
+        const auto rit = std::find(codes.begin(), codes.end(), row[1]);
+        if (rit == codes.end()) return;
+        for (size_t k = 0; k < Roles().size(); ++k) {
+          if (Roles()[k].resource == row[1] && Roles()[k].role == row[3]) {
+            int64_t l = 0;
+            for (char c : row[2]) l = l * 10 + (c - '0');
+            truth[LinkKey(static_cast<size_t>(rit - codes.begin()), l, k)] =
+                static_cast<uint32_t>(std::stoul(std::string(row[4].substr(1))));
+          }
+        }
+      },
+      &skipped);
   return truth;
 }
 
@@ -285,10 +311,10 @@ void PrintFebrl(int threads) {
     RecordBatch batch(config->fields.size());
     const bool link = std::string_view(set) == "dataset4";
     if (link) {
-      (void)LoadCsv(shared + "/data/febrl/dataset4a.csv", *config, 0, &batch);
-      (void)LoadCsv(shared + "/data/febrl/dataset4b.csv", *config, 1, &batch);
+      (void)LoadRecords(shared + "/data/febrl/dataset4a.csv", *config, 0, &batch);
+      (void)LoadRecords(shared + "/data/febrl/dataset4b.csv", *config, 1, &batch);
     } else {
-      (void)LoadCsv(shared + "/data/febrl/dataset3.csv", *config, 0, &batch);
+      (void)LoadRecords(shared + "/data/febrl/dataset3.csv", *config, 0, &batch);
     }
     const double t0 = Now();
     ResolveOptions options;
@@ -408,8 +434,10 @@ int main(int argc, char** argv) {
   }
   const Scores s = PairwiseScores(result->cluster_of, entity);
   const ResolveStats& st = result->stats;
-  fmt::print("demo persons, scale {}: {} mentions from {} files ({} without a truth link)\n", scale,
-             mentions.batch.size(), codes.size(), unknown);
+  fmt::print(
+      "demo persons, scale {}: {} mentions from {} files ({} without a truth link, {} malformed "
+      "records left out)\n",
+      scale, mentions.batch.size(), codes.size(), unknown, mentions.skipped);
   fmt::print(
       "  precision {:.5f}  recall {:.5f}  F1 {:.5f}   (true pairs {}, predicted {}, "
       "correct {})\n",

@@ -26,8 +26,8 @@
 #include <fmt/format.h>
 
 #include "common/allocator.hpp"
+#include "formats/reader.hpp"
 #include "ingest/ingest.hpp"
-#include "ingest/reader.hpp"
 #include "platform/platform.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
     ingest::IngestOptions o;
     o.resource = "GA_PERSON";
     o.file_name = "persons.csv";
-    auto batch = ValueOrThrow(ing.Ingest(ingest::MemorySource(csv), o));
+    auto batch = ValueOrThrow(ing.Ingest(formats::MemorySource(csv), o));
     fmt::print("ingested {} persons ({} quarantined) in {:.1f} s\n", batch.accepted,
                batch.quarantined,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "crypto/sm3.hpp"
-#include "ingest/reader.hpp"
+#include "formats/reader.hpp"
 
 namespace {
 
@@ -23,7 +23,7 @@ void Check(bool ok) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace yishu::ingest;
+  using namespace yishu::formats;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   ReaderOptions o;
   o.format = YISHU_FUZZ_FORMAT;

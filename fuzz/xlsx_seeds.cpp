@@ -3,11 +3,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ingest/testing_xlsx.hpp"
+#include "formats/testing_xlsx.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
-  using namespace yishu::ingest::testing;
+  using namespace yishu::formats::testing;
   std::filesystem::path dir = argv[1];
   std::filesystem::create_directories(dir);
   auto write = [&](const char* name, const std::string& bytes) {

@@ -1,6 +1,6 @@
-// `yishu dedup` and `yishu link`: the entity-resolution engine on any CSV file (standalone mode;
-// no data directory needed). The config says which column is which kind of value, the blocking
-// rules and the thresholds (reference/masterdata/*.yaml; README "Entity resolution").
+// `yishu dedup` and `yishu link`: the entity-resolution engine on any delivered file (standalone
+// mode; no data directory needed). The config says which column is which kind of value, the
+// blocking rules and the thresholds (reference/masterdata/*.yaml; README "Entity resolution").
 //
 // `yishu masterdata …`: the base libraries in the platform's store (masterdata/golden.hpp):
 // resolution runs, golden records and their history, verification, explanations and the
@@ -11,9 +11,9 @@
 
 #include "cli/cli.hpp"
 #include "masterdata/config.hpp"
-#include "masterdata/csv.hpp"
 #include "masterdata/engine.hpp"
 #include "masterdata/golden.hpp"
+#include "masterdata/input.hpp"
 #include "sharing/masking.hpp"
 
 namespace yishu::cli {
@@ -54,6 +54,29 @@ masterdata::Config LoadAndCheck(const ResolveArgs& args) {
     ThrowIfError(masterdata::CheckColumns(input, config));
   }
   return config;
+}
+
+// Loads one input into `batch`; what it left out (malformed records) is said, not hidden: in
+// the JSON (`inputs`) and in the text summary.
+struct LoadedInputs {
+  nlohmann::json json = nlohmann::json::array();
+  std::string text;
+};
+void LoadInput(const std::string& path, const masterdata::Config& config, uint8_t side,
+               masterdata::RecordBatch* batch, LoadedInputs* loaded) {
+  const auto report = ValueOrThrow(masterdata::LoadRecords(path, config, side, batch));
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& s : report.first_skipped)
+    skipped.push_back({{"line", s.line}, {"reason", s.reason}});
+  loaded->json.push_back({{"file", path},
+                          {"loaded", report.loaded},
+                          {"skipped", report.skipped},
+                          {"first_skipped", skipped}});
+  loaded->text += fmt::format("{}: {} records", path, report.loaded);
+  if (report.skipped > 0)
+    loaded->text += fmt::format(", {} malformed left out (first: line {}: {})", report.skipped,
+                                report.first_skipped[0].line, report.first_skipped[0].reason);
+  loaded->text += '\n';
 }
 
 void WriteOrThrow(std::ofstream& out, const std::string& path) {
@@ -338,8 +361,11 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto dedup_args = std::make_shared<ResolveArgs>();
   auto* dedup = app.add_subcommand(
       "dedup",
-      "Find the records of one CSV file that are about the same entity (rec_id,cluster_id)");
-  dedup->add_option("file", dedup_args->inputs, "CSV file with a header")->required()->expected(1);
+      "Find the records of one file (CSV, JSON Lines or XLSX) that are about the same entity "
+      "(rec_id,cluster_id)");
+  dedup->add_option("file", dedup_args->inputs, "CSV, JSON Lines or XLSX file with a header")
+      ->required()
+      ->expected(1);
   dedup->add_option("--config", dedup_args->config, "resolution config (YAML or JSON)")->required();
   dedup->add_option("--out", dedup_args->out, "output CSV: rec_id,cluster_id")->required();
   dedup->add_option("--threads", dedup_args->threads, "worker threads")->capture_default_str();
@@ -348,7 +374,8 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       const ResolveArgs& a = *dedup_args;
       const masterdata::Config config = LoadAndCheck(a);
       masterdata::RecordBatch batch(config.fields.size());
-      ThrowIfError(masterdata::LoadCsv(a.inputs[0], config, 0, &batch));
+      LoadedInputs loaded;
+      LoadInput(a.inputs[0], config, 0, &batch, &loaded);
       masterdata::ResolveOptions options;
       options.threads = a.threads;
       auto result = ValueOrThrow(masterdata::Resolve(config, batch, options));
@@ -361,16 +388,17 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       WriteOrThrow(out, a.out);
       nlohmann::json j = result.stats.ToJson();
       j["out"] = a.out;
-      Emit(g, j, Summary(result.stats) + "wrote " + a.out);
+      j["inputs"] = loaded.json;
+      Emit(g, j, loaded.text + Summary(result.stats) + "wrote " + a.out);
     });
   });
 
   auto link_args = std::make_shared<ResolveArgs>();
-  auto* link =
-      app.add_subcommand("link",
-                         "Find the pairs of records across two CSV files about the same entity "
-                         "(left_id,right_id,score)");
-  link->add_option("files", link_args->inputs, "LEFT and RIGHT CSV files")->required()->expected(2);
+  auto* link = app.add_subcommand(
+      "link",
+      "Find the pairs of records across two files (CSV, JSON Lines or XLSX) about the same entity "
+      "(left_id,right_id,score)");
+  link->add_option("files", link_args->inputs, "LEFT and RIGHT files")->required()->expected(2);
   link->add_option("--config", link_args->config, "resolution config (YAML or JSON)")->required();
   link->add_option("--out", link_args->out, "output CSV: left_id,right_id,score")->required();
   link->add_option("--threads", link_args->threads, "worker threads")->capture_default_str();
@@ -379,8 +407,9 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       const ResolveArgs& a = *link_args;
       const masterdata::Config config = LoadAndCheck(a);
       masterdata::RecordBatch batch(config.fields.size());
-      ThrowIfError(masterdata::LoadCsv(a.inputs[0], config, 0, &batch));
-      ThrowIfError(masterdata::LoadCsv(a.inputs[1], config, 1, &batch));
+      LoadedInputs loaded;
+      LoadInput(a.inputs[0], config, 0, &batch, &loaded);
+      LoadInput(a.inputs[1], config, 1, &batch, &loaded);
       masterdata::ResolveOptions options;
       options.threads = a.threads;
       auto result = ValueOrThrow(masterdata::Resolve(config, batch, options));
@@ -400,7 +429,8 @@ void AddMasterdataCommands(CLI::App& app, GlobalOptions& g, int* exit_code) {
       WriteOrThrow(out, a.out);
       nlohmann::json j = result.stats.ToJson();
       j["out"] = a.out;
-      Emit(g, j, Summary(result.stats) + "wrote " + a.out);
+      j["inputs"] = loaded.json;
+      Emit(g, j, loaded.text + Summary(result.stats) + "wrote " + a.out);
     });
   });
 }

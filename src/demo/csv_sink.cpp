@@ -56,10 +56,6 @@ Result<std::string> ConvertAll(const char* to, const char* from, std::string_vie
 Result<std::string> Utf8ToGbk(std::string_view utf8) {
   return ConvertAll("GBK", "UTF-8", utf8);
 }
-Result<std::string> GbkToUtf8(std::string_view gbk) {
-  return ConvertAll("UTF-8", "GBK", gbk);
-}
-
 Result<std::unique_ptr<CsvSink>> CsvSink::Open(const std::filesystem::path& path, Encoding encoding,
                                                bool bom, bool crlf) {
   std::unique_ptr<CsvSink> sink(new CsvSink());

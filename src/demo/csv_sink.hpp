@@ -56,6 +56,5 @@ class CsvSink {
 
 // UTF-8 -> GBK of a whole string with iconv; an error names the first character GBK lacks.
 Result<std::string> Utf8ToGbk(std::string_view utf8);
-Result<std::string> GbkToUtf8(std::string_view gbk);
 
 }  // namespace yishu::demo

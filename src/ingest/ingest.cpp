@@ -158,15 +158,17 @@ bool IsIdentifierElement(std::string_view e) {
 
 }  // namespace
 
-Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const Resource& resource,
-                                 const standards::Registry& registry, const IngestOptions& o) {
+Result<BatchResult> ValidateOnly(std::unique_ptr<formats::ByteSource> source,
+                                 const Resource& resource, const standards::Registry& registry,
+                                 const IngestOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
-  YISHU_ASSIGN_OR_RETURN(auto reader, OpenReader(std::move(source), o.file_name, o.reader));
+  YISHU_ASSIGN_OR_RETURN(auto reader,
+                         formats::OpenReader(std::move(source), o.file_name, o.reader));
   YISHU_ASSIGN_OR_RETURN(auto v,
                          Validator::Create(resource, registry, reader->header(), o.mapping));
   v->ExpectFileBytes(reader->bytes_total());
   BatchResult b;
-  Record r;
+  formats::Record r;
   std::vector<std::string_view> values;
   std::vector<Reason> reasons;
   for (;;) {
@@ -417,11 +419,12 @@ std::string StoredReasons(const std::vector<Reason>& reasons,
 
 Result<BatchResult> Ingester::IngestFile(const std::filesystem::path& path, IngestOptions o) {
   if (o.file_name.empty()) o.file_name = path.filename().string();
-  YISHU_ASSIGN_OR_RETURN(auto src, OpenFileSource(path));
+  YISHU_ASSIGN_OR_RETURN(auto src, formats::OpenFileSource(path));
   return Ingest(std::move(src), o);
 }
 
-Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const IngestOptions& o) {
+Result<BatchResult> Ingester::Ingest(std::unique_ptr<formats::ByteSource> source,
+                                     const IngestOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   YISHU_ASSIGN_OR_RETURN(Resource res, catalogue_.GetResource(o.resource));
   auto plan = PlanColumns(res, registry_);
@@ -507,7 +510,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     running.Update(Progress{.batch_id = b.batch_id});
   }
 
-  auto opened = OpenReader(std::move(source), o.file_name, o.reader);
+  auto opened = formats::OpenReader(std::move(source), o.file_name, o.reader);
   if (!opened.ok()) return fail(opened.status());
   auto reader = std::move(opened).value();
   b.encoding = reader->encoding();
@@ -923,7 +926,7 @@ Result<BatchResult> Ingester::Ingest(std::unique_ptr<ByteSource> source, const I
     return taken;
   };
   chunk.rows = PendingRows(plan.size(), static_cast<size_t>(o.rows_per_transaction));
-  Record r;
+  formats::Record r;
   std::vector<std::string_view> values;
   std::vector<Reason> reasons;
   Status read_status;
@@ -1085,7 +1088,7 @@ Result<nlohmann::json> Ingester::Quarantine(int64_t batch_id, int64_t page, int6
     nlohmann::json reasons = nlohmann::json::parse(r.Text(2), nullptr, false);
     nlohmann::json item = {{"line", r.Int(0)}, {"reasons", reasons}};
     // Raw bytes as given; when they are not text (bad encoding, NUL), also as hex.
-    if (Utf8Ok(raw) && raw.find('\0') == std::string::npos) {
+    if (formats::Utf8Ok(raw) && raw.find('\0') == std::string::npos) {
       item["raw"] = raw;
     } else {
       item["raw"] =

@@ -31,8 +31,8 @@
 
 #include "catalogue/catalogue.hpp"
 #include "common/status.hpp"
+#include "formats/reader.hpp"
 #include "ingest/lease.hpp"
-#include "ingest/reader.hpp"
 #include "ingest/validator.hpp"
 #include "security/field_protection.hpp"
 #include "security/rotation.hpp"
@@ -75,7 +75,7 @@ struct IngestOptions {
   std::string file_name;  // as recorded in the batch (the base name of the file)
   LoadMode mode = LoadMode::kUpsert;
   std::map<std::string, std::string> mapping;  // header -> field name (beyond names and labels)
-  ReaderOptions reader;
+  formats::ReaderOptions reader;
   std::string actor = "system";
   // Rows per transaction. Larger transactions rewrite each touched index page less often (4,000
   // cost 40% more CPU than 20,000 on a million-row file); smaller ones hold the store's write lock
@@ -156,8 +156,9 @@ class BatchObserver {
 Result<std::map<std::string, std::string>> LoadMapping(const std::filesystem::path& path);
 
 // Reads a whole file through the validator without storing: {read, accepted, quarantined}.
-Result<BatchResult> ValidateOnly(std::unique_ptr<ByteSource> source, const catalogue::Resource& r,
-                                 const standards::Registry& registry, const IngestOptions& o);
+Result<BatchResult> ValidateOnly(std::unique_ptr<formats::ByteSource> source,
+                                 const catalogue::Resource& r, const standards::Registry& registry,
+                                 const IngestOptions& o);
 
 class Ingester {
  public:
@@ -168,7 +169,8 @@ class Ingester {
 
   // Ingests one file as one batch. An error Status means the file could not be read at all
   // (no batch counts to report) or the store failed; the batch row then says "failed".
-  Result<BatchResult> Ingest(std::unique_ptr<ByteSource> source, const IngestOptions& options);
+  Result<BatchResult> Ingest(std::unique_ptr<formats::ByteSource> source,
+                             const IngestOptions& options);
   Result<BatchResult> IngestFile(const std::filesystem::path& path, IngestOptions options);
 
   Result<nlohmann::json> GetBatch(int64_t batch_id);

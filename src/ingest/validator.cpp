@@ -295,7 +295,7 @@ struct Validator::Impl {
   }
   // The same key taken from the record before its fields are checked (a key field's value is
   // its column's text unless that is blank), so its slot can be fetched meanwhile.
-  std::string_view KeyOf(const Record& r) {
+  std::string_view KeyOf(const formats::Record& r) {
     return JoinKey([&](size_t n) -> std::string_view {
       int c = col_of_field[keys[n]];
       if (c < 0 || c >= static_cast<int>(r.fields.size())) return {};
@@ -404,7 +404,7 @@ Result<std::unique_ptr<Validator>> Validator::Create(
   return std::unique_ptr<Validator>(new Validator(std::move(impl)));
 }
 
-void Validator::Check(const Record& r, std::vector<std::string_view>* values,
+void Validator::Check(const formats::Record& r, std::vector<std::string_view>* values,
                       std::vector<Reason>* reasons) {
   auto& m = *impl_;
   const auto& fields = m.resource.fields;

@@ -14,7 +14,7 @@
 
 #include "catalogue/catalogue.hpp"
 #include "common/status.hpp"
-#include "ingest/reader.hpp"
+#include "formats/reader.hpp"
 #include "standards/registry.hpp"
 
 namespace yishu::ingest {
@@ -37,7 +37,8 @@ class Validator {
   ~Validator();
   // Checks one record; appends every reason to `reasons` (empty = accepted). `values` gets the
   // value of each catalogue field (in resource.fields order; empty = null).
-  void Check(const Record& r, std::vector<std::string_view>* values, std::vector<Reason>* reasons);
+  void Check(const formats::Record& r, std::vector<std::string_view>* values,
+             std::vector<Reason>* reasons);
   // The key of an accepted record is remembered (for duplicate detection within the batch).
   void Remember(const std::vector<std::string_view>& values, int64_t line);
   // Sizes the batch's key set for a file of `bytes` up front: rehashing it while growing cost a

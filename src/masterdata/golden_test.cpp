@@ -106,7 +106,7 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
     ingest::IngestOptions o;
     o.resource = resource;
     o.file_name = "delivery.csv";
-    auto b = ValueOrThrow(ing.Ingest(ingest::MemorySource(csv), o));
+    auto b = ValueOrThrow(ing.Ingest(formats::MemorySource(csv), o));
     EXPECT_EQ(b.quarantined, 0) << resource;
     return b;
   }

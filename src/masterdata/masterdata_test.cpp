@@ -11,8 +11,8 @@
 #include "masterdata/chinese.hpp"
 #include "masterdata/compare.hpp"
 #include "masterdata/config.hpp"
-#include "masterdata/csv.hpp"
 #include "masterdata/engine.hpp"
+#include "masterdata/input.hpp"
 #include "masterdata/model.hpp"
 #include "masterdata/normalize.hpp"
 #include "standards/checks.hpp"
@@ -383,7 +383,7 @@ TEST(Febrl, Febrl3DedupWithoutLabels) {
   auto config = LoadConfig(kSource + "/reference/masterdata/febrl.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   RecordBatch batch(config->fields.size());
-  ASSERT_TRUE(LoadCsv(kShared + "/data/febrl/dataset3.csv", *config, 0, &batch).ok());
+  ASSERT_TRUE(LoadRecords(kShared + "/data/febrl/dataset3.csv", *config, 0, &batch).ok());
   ASSERT_EQ(batch.size(), 5000u);
   auto result = Resolve(*config, batch, {});
   ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -418,8 +418,8 @@ TEST(Febrl, Febrl4LinkWithoutLabels) {
   auto config = LoadConfig(kSource + "/reference/masterdata/febrl.yaml");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   RecordBatch batch(config->fields.size());
-  ASSERT_TRUE(LoadCsv(kShared + "/data/febrl/dataset4a.csv", *config, 0, &batch).ok());
-  ASSERT_TRUE(LoadCsv(kShared + "/data/febrl/dataset4b.csv", *config, 1, &batch).ok());
+  ASSERT_TRUE(LoadRecords(kShared + "/data/febrl/dataset4a.csv", *config, 0, &batch).ok());
+  ASSERT_TRUE(LoadRecords(kShared + "/data/febrl/dataset4b.csv", *config, 1, &batch).ok());
   ASSERT_EQ(batch.size(), 10000u);
   auto result = Resolve(*config, batch, {});
   ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -447,7 +447,7 @@ TEST(Csv, MissingColumnFailsNamingIt) {
   EXPECT_NE(s.message().find("no_such_column"), std::string::npos);
 }
 
-TEST(Csv, GbkQuotesCrlfAndBom) {
+TEST(Input, GbkQuotesCrlfAndBom) {
   const std::string dir = ::testing::TempDir();
   auto config = ParseConfig(nlohmann::json::parse(
       R"({"id_column":"rec_id","fields":[{"name":"name","kind":"name"},
@@ -459,7 +459,7 @@ TEST(Csv, GbkQuotesCrlfAndBom) {
     out << "rec_id,name,note\r\n1,\xCD\xF5\xCE\xB0,\"a, \"\"b\"\"\"\r\n2,,plain\r\n";
   }
   RecordBatch batch(2);
-  ASSERT_TRUE(LoadCsv(dir + "/gbk.csv", *config, 0, &batch).ok());
+  ASSERT_TRUE(LoadRecords(dir + "/gbk.csv", *config, 0, &batch).ok());
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch.id(0), "1");
   EXPECT_EQ(batch.cell(0, 0), "王伟");
@@ -471,10 +471,45 @@ TEST(Csv, GbkQuotesCrlfAndBom) {
     out << "\xEF\xBB\xBFrec_id,name,note\n7,李娜,x\n";
   }
   RecordBatch utf8(2);
-  ASSERT_TRUE(LoadCsv(dir + "/bom.csv", *config, 0, &utf8).ok());
+  ASSERT_TRUE(LoadRecords(dir + "/bom.csv", *config, 0, &utf8).ok());
   ASSERT_EQ(utf8.size(), 1u);
   EXPECT_EQ(utf8.id(0), "7");
   EXPECT_EQ(utf8.cell(0, 0), "李娜");
+}
+
+TEST(Input, MalformedRecordsAreLeftOutAndReportedJsonLinesRead) {
+  const std::string dir = ::testing::TempDir();
+  auto config = ParseConfig(nlohmann::json::parse(
+      R"({"id_column":"rec_id","fields":[{"name":"name","kind":"name"}],"blocking":[["name"]]})"));
+  ASSERT_TRUE(config.ok());
+  {
+    std::ofstream out(dir + "/ragged.csv", std::ios::binary);
+    out << "rec_id,name\n1, 王伟 \n2,李娜,extra\n3,\"张\"三\n4,赵六\n";
+  }
+  RecordBatch batch(1);
+  auto report = LoadRecords(dir + "/ragged.csv", *config, 0, &batch);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->loaded, 2);
+  EXPECT_EQ(report->skipped, 2);
+  ASSERT_EQ(report->first_skipped.size(), 2u);
+  EXPECT_EQ(report->first_skipped[0].line, 3);
+  EXPECT_EQ(report->first_skipped[1].line, 4);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.cell(0, 0), "王伟");  // trimmed
+  EXPECT_EQ(batch.id(1), "4");
+  {
+    std::ofstream out(dir + "/people.jsonl", std::ios::binary);
+    out << R"({"rec_id":"a","name":"钱七"})"
+        << "\n"
+        << R"({"rec_id":"b","name":"孙八"})"
+        << "\n";
+  }
+  RecordBatch jsonl(1);
+  auto j = LoadRecords(dir + "/people.jsonl", *config, 0, &jsonl);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(j->loaded, 2);
+  EXPECT_EQ(jsonl.cell(1, 0), "孙八");
+  EXPECT_FALSE(LoadRecords(dir + "/nonexistent.csv", *config, 0, &jsonl).ok());
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ class QualityTest : public ::testing::TestWithParam<std::string> {
     o.resource = resource;
     o.file_name = file;
     o.mode = mode;
-    return ValueOrThrow(ing.Ingest(ingest::MemorySource(csv), o));
+    return ValueOrThrow(ing.Ingest(formats::MemorySource(csv), o));
   }
 
   nlohmann::json Tickets(const std::string& resource) {
@@ -206,7 +206,7 @@ TEST_P(QualityTest, ProfilesScoresAndTrend) {
   ingest::IngestOptions o;
   o.resource = "GA_PERSON";
   o.file_name = "wrong.csv";
-  EXPECT_FALSE(ing.Ingest(ingest::MemorySource("foo,bar\n1,2\n"), o).ok());
+  EXPECT_FALSE(ing.Ingest(formats::MemorySource("foo,bar\n1,2\n"), o).ok());
   auto trend = ValueOrThrow(p_->quality().Trend("GA_PERSON"))["items"];
   ASSERT_EQ(trend.size(), 3u);
   EXPECT_EQ(trend[0]["batch_id"], b1.batch_id);
@@ -365,7 +365,7 @@ TEST_P(QualityTest, OpenLineageEventsAreValidAgainstTheSchema) {
   ingest::IngestOptions o;
   o.resource = "GA_PERSON";
   o.file_name = "wrong.csv";
-  auto failed = ing.Ingest(ingest::MemorySource("foo,bar\n1,2\n"), o);
+  auto failed = ing.Ingest(formats::MemorySource("foo,bar\n1,2\n"), o);
   ASSERT_FALSE(failed.ok());
 
   auto events = ValueOrThrow(p_->quality().LineageEvents(good.batch_id))["items"];

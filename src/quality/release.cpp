@@ -99,7 +99,7 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
     return slot.get();
   };
   auto reader_options = [](const Shape& s) {
-    ingest::ReaderOptions o;
+    formats::ReaderOptions o;
     o.format = s.format == "jsonl" ? "jsonl" : "csv";
     o.encoding = "UTF-8";
     o.delimiter = s.delimiter;
@@ -143,10 +143,10 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
       }
       std::string text =
           shape->format == "jsonl" ? raw + "\n" : shape->header_line + "\n" + raw + "\n";
-      auto reader = ingest::OpenReader(ingest::MemorySource(text),
-                                       shape->format == "jsonl" ? "r.jsonl" : "r.csv",
-                                       reader_options(*shape));
-      ingest::Record rec;
+      auto reader = formats::OpenReader(formats::MemorySource(text),
+                                        shape->format == "jsonl" ? "r.jsonl" : "r.csv",
+                                        reader_options(*shape));
+      formats::Record rec;
       std::vector<std::string_view> values;
       std::vector<ingest::Reason> reasons;
       bool got = false;
@@ -230,7 +230,7 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
     o.mapping = shape->mapping;
     o.reader = reader_options(*shape);
     o.actor = actor;
-    YISHU_ASSIGN_OR_RETURN(auto released, ingester.Ingest(ingest::MemorySource(text), o));
+    YISHU_ASSIGN_OR_RETURN(auto released, ingester.Ingest(formats::MemorySource(text), o));
     sum.release_batch = released.batch_id;
     YISHU_RETURN_IF_ERROR(store_.Transact([&](store::Connection& tx) -> Status {
       auto resolve = [&](int64_t qid, const char* status, int64_t record) {

@@ -1,29 +1,15 @@
 #include "security/sampling.hpp"
 
-#include <iconv.h>
-
 #include <algorithm>
 #include <fstream>
 #include <iterator>
 
 #include "common/strings.hpp"
+#include "formats/reader.hpp"
 
 namespace yishu::security {
 
 namespace {
-
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto b = static_cast<uint8_t>(s[i]);
-    size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
-}
 
 std::string TrimCell(std::string_view s) {
   std::string t(Trim(s));
@@ -100,30 +86,20 @@ class TableSampleSource final : public SampleSource {
   KeyRing* keys_;
 };
 
-std::string ToUtf8(std::string text, std::string* encoding) {
-  if (ValidUtf8(text)) {
-    if (encoding) *encoding = "UTF-8";
-    return text;
-  }
-  auto u = GbkToUtf8(text);
-  if (encoding) *encoding = "GBK";
-  return u.ok() ? *u : std::string();
+// A delivered file opened as the platform reads it (CSV, JSON Lines or XLSX; any encoding).
+Result<std::unique_ptr<formats::RecordReader>> OpenDelivered(const std::filesystem::path& path) {
+  YISHU_ASSIGN_OR_RETURN(auto source, formats::OpenFileSource(path));
+  return formats::OpenReader(std::move(source), path.filename().string());
 }
 
 // Fraction of the resource's fields named by the file's header row (0 when unreadable).
 double HeaderScore(const catalogue::Resource& r, const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(64 * 1024, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
-  size_t nl = head.find('\n');
-  if (nl == std::string::npos || r.fields.empty()) return 0;
-  head.resize(nl + 1);
-  auto rec = ParseCsvSample(ToUtf8(std::move(head), nullptr), 1);
-  if (rec.empty()) return 0;
-  auto names = MapHeader(r, rec[0]);
+  auto reader = OpenDelivered(path);
+  if (!reader.ok() || r.fields.empty()) return 0;
+  const auto& header = (*reader)->header();
+  auto names = MapHeader(r, header);
   size_t hits = std::count_if(names.begin(), names.end(), [](const auto& n) { return !n.empty(); });
-  return static_cast<double>(hits) / static_cast<double>(std::max(r.fields.size(), rec[0].size()));
+  return static_cast<double>(hits) / static_cast<double>(std::max(r.fields.size(), header.size()));
 }
 
 class InboxSampleSource final : public SampleSource {
@@ -157,29 +133,23 @@ class InboxSampleSource final : public SampleSource {
     }
     if (best.empty())
       return Status::NotFound("no delivered file for " + r.code + " under " + root.string());
-    std::ifstream in(best, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // Sampling needs only the head of the file; cut at a line end to keep characters whole.
-    constexpr size_t kHead = 4 << 20;
-    if (text.size() > kHead) {
-      size_t nl = text.rfind('\n', kHead);
-      text.resize(nl == std::string::npos ? kHead : nl + 1);
-    }
-    std::string encoding;
-    text = ToUtf8(std::move(text), &encoding);
-    auto records = ParseCsvSample(text, static_cast<size_t>(max_rows) + 1);
-    if (records.empty()) return Status::NotFound("empty file " + best.string());
-    auto names = MapHeader(r, records[0]);
+    YISHU_ASSIGN_OR_RETURN(auto reader, OpenDelivered(best));
+    auto names = MapHeader(r, reader->header());
     SampleValues out;
-    out.source = "file " + best.filename().string() + " (" + encoding + ")";
-    for (size_t i = 1; i < records.size(); ++i) {
+    out.source = "file " + best.filename().string() + " (" + reader->encoding() + ")";
+    formats::Record rec;
+    while (out.rows < max_rows) {
+      YISHU_ASSIGN_OR_RETURN(bool got, reader->Next(&rec));
+      if (!got) break;
+      if (!rec.problems.empty()) continue;  // columns out of place would mislabel values
       ++out.rows;
-      for (size_t k = 0; k < records[i].size() && k < names.size(); ++k) {
+      for (size_t k = 0; k < rec.fields.size() && k < names.size(); ++k) {
         if (names[k].empty()) continue;
-        std::string v = TrimCell(records[i][k]);
+        std::string v = TrimCell(rec.fields[k]);
         if (!v.empty()) out.by_field[names[k]].push_back(std::move(v));
       }
     }
+    if (out.rows == 0) return Status::NotFound("no records in " + best.string());
     return out;
   }
 
@@ -211,72 +181,6 @@ Result<SampleValues> SampleResource(store::Store& store, KeyRing* keys,
   SampleValues none;
   none.source = "no sample (" + f.status().message() + ")";
   return none;
-}
-
-Result<std::string> GbkToUtf8(std::string_view gbk) {
-  iconv_t cd = iconv_open("UTF-8", "GB18030");
-  if (cd == reinterpret_cast<iconv_t>(-1)) return Status::Internal("iconv cannot convert GB18030");
-  std::string out(gbk.size() * 2 + 16, '\0');
-  char* in = const_cast<char*>(gbk.data());
-  size_t in_left = gbk.size();
-  char* o = out.data();
-  size_t out_left = out.size();
-  size_t rc = iconv(cd, &in, &in_left, &o, &out_left);
-  iconv_close(cd);
-  if (rc == static_cast<size_t>(-1))
-    return Status::InvalidArgument("text is neither UTF-8 nor GBK (at byte " +
-                                   std::to_string(gbk.size() - in_left) + ")");
-  out.resize(out.size() - out_left);
-  return out;
-}
-
-std::vector<std::vector<std::string>> ParseCsvSample(std::string_view text, size_t max_records) {
-  std::vector<std::vector<std::string>> out;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  std::vector<std::string> rec;
-  std::string cell;
-  bool quoted = false, any = false;
-  for (size_t i = 0; i < text.size() && out.size() < max_records; ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          cell.push_back('"');
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        cell.push_back(c);
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      any = true;
-    } else if (c == ',') {
-      rec.push_back(std::move(cell));
-      cell.clear();
-      any = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      if (any || !cell.empty()) {
-        rec.push_back(std::move(cell));
-        out.push_back(std::move(rec));
-      }
-      rec.clear();
-      cell.clear();
-      any = false;
-    } else {
-      cell.push_back(c);
-      any = true;
-    }
-  }
-  if ((any || !cell.empty()) && out.size() < max_records) {
-    rec.push_back(std::move(cell));
-    out.push_back(std::move(rec));
-  }
-  return out;
 }
 
 }  // namespace yishu::security

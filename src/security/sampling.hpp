@@ -3,8 +3,9 @@
 //   - TableSampleSource reads the resource's table (r_<lowercase code>), opening sealed
 //     values with the KeyRing when one is given;
 //   - InboxSampleSource reads the newest delivered file for the resource under an inbox
-//     directory (DATA_DIR/demo-district/inbox/<DEPT>/*.csv, recognised by its header), UTF-8 or GBK
-//     (converted with iconv), header of field names or Chinese labels.
+//     directory (DATA_DIR/demo-district/inbox/<DEPT>/, recognised by its header of field names
+//     or Chinese labels), read as collection reads it (src/formats: CSV, JSON Lines or XLSX, in
+//     UTF-8 or GBK).
 //   - SampleResource tries the table, then the inbox.
 #pragma once
 
@@ -36,11 +37,5 @@ std::unique_ptr<SampleSource> MakeInboxSampleSource(std::filesystem::path inbox_
 Result<SampleValues> SampleResource(store::Store& store, KeyRing* keys,
                                     const std::filesystem::path& data_dir,
                                     const catalogue::Resource& r, int max_rows = 500);
-
-// Converts GBK/GB18030 text to UTF-8 (iconv); kInvalidArgument on bytes that do not convert.
-Result<std::string> GbkToUtf8(std::string_view gbk);
-
-// Lenient CSV for sampling: RFC 4180 quoting, LF/CRLF, BOM skipped; stops after max_records.
-std::vector<std::vector<std::string>> ParseCsvSample(std::string_view text, size_t max_records);
 
 }  // namespace yishu::security

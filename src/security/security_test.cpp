@@ -1,8 +1,10 @@
-#include <chrono>
 // Field protection, key rotation, classification; store-backed parts run on both backends.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -503,17 +505,27 @@ TEST(Classification, LabelsAloneWithoutSamples) {
   EXPECT_EQ((*props)[3].personal, "敏感个人信息");
 }
 
-TEST(Sampling, CsvAndGbk) {
-  auto recs = ParseCsvSample(
-      "\xEF\xBB\xBF"
-      "a,b\r\n\"x,\"\"y\",2\n\n3,\n",
-      10);
-  ASSERT_EQ(recs.size(), 3u);
-  EXPECT_EQ(recs[1][0], "x,\"y");
-  EXPECT_EQ(recs[2][1], "");
-  auto u = GbkToUtf8("\xD0\xD5\xC3\xFB");  // 姓名 in GBK
-  ASSERT_TRUE(u.ok());
-  EXPECT_EQ(*u, "姓名");
+// The inbox sampler reads delivered files as collection does: a GBK file with a BOM-less
+// header of Chinese labels, quoted cells and a ragged row, recognised among other files.
+TEST(Sampling, InboxFileInGbkRecognisedByItsHeader) {
+  auto inbox = store::testing::TempDir("yishu_sample_");
+  std::filesystem::create_directories(inbox / "MZ");
+  // 姓名 (name) and 地址 (address) in GBK; 王伟, 柯桥 likewise.
+  std::ofstream(inbox / "MZ" / "x.csv", std::ios::binary)
+      << "\xD0\xD5\xC3\xFB,\xB5\xD8\xD6\xB7\r\n"
+      << "\xCD\xF5\xCE\xB0,\"\xBF\xC2\xC7\xC5, 1\"\"\xBA\xC5\"\r\n"
+      << "a,b,c\r\n";
+  std::ofstream(inbox / "MZ" / "other.csv", std::ios::binary) << "foo,bar\n1,2\n";
+  catalogue::Resource r;
+  r.code = "MZ_X";
+  r.department = "MZ";
+  r.fields = {{.name = "name", .label = "姓名"}, {.name = "address", .label = "地址"}};
+  auto s = MakeInboxSampleSource(inbox)->Sample(r, 10);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->source, "file x.csv (GB18030)");
+  EXPECT_EQ(s->rows, 1);  // the ragged row is not sampled
+  EXPECT_EQ(s->by_field["name"], std::vector<std::string>{"王伟"});
+  EXPECT_EQ(s->by_field["address"], std::vector<std::string>{"柯桥, 1\"号"});
 }
 
 }  // namespace

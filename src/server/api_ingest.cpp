@@ -59,11 +59,11 @@ void RegisterIngestRoutes(Router& router, platform::Platform& p) {
         ingest::Ingester ing(p.store(), p.standards(), p.catalogue(), &p.keys());
         ing.SetObserver(&p.quality());
         // A large upload arrives spooled to a file (ConfigureUploads); a small one in memory.
-        std::unique_ptr<ingest::ByteSource> source;
+        std::unique_ptr<formats::ByteSource> source;
         if (!call.request.body_file.empty())
-          source = ValueOrThrow(ingest::OpenFileSource(call.request.body_file));
+          source = ValueOrThrow(formats::OpenFileSource(call.request.body_file));
         else
-          source = ingest::MemorySource(call.request.body);
+          source = formats::MemorySource(call.request.body);
         auto result = ing.Ingest(std::move(source), o);
         auto ev = api::EventFor(call, "ingest.batch", code);
         if (!result.ok()) {

@@ -67,7 +67,7 @@ class MasterdataApiTest : public ::testing::TestWithParam<std::string> {
     ingest::IngestOptions o;
     o.resource = resource;
     o.file_name = "delivery.csv";
-    auto b = ValueOrThrow(ing.Ingest(ingest::MemorySource(csv), o));
+    auto b = ValueOrThrow(ing.Ingest(formats::MemorySource(csv), o));
     ASSERT_EQ(b.quarantined, 0);
   }
   std::multiset<std::string> Audited(const std::string& action) {

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <thread>
 
-#include "ingest/testing_xlsx.hpp"
+#include "formats/testing_xlsx.hpp"
 #include "server/test_harness.hpp"
 
 namespace yishu::server {
@@ -96,12 +96,12 @@ TEST_P(UploadTest, LargeBodyStreamsToDiskAndBecomesABatch) {
 }
 
 TEST_P(UploadTest, XlsxUploadAndBadWorkbook) {
-  using ingest::testing::XCell;
-  ingest::testing::XRows rows = {{1, {XCell::Text("公民身份号码"), XCell::Text("姓名")}}};
+  using formats::testing::XCell;
+  formats::testing::XRows rows = {{1, {XCell::Text("公民身份号码"), XCell::Text("姓名")}}};
   for (int i = 0; i < 50; ++i)
     rows.push_back({i + 2, {XCell::Text(IdNumber(i, 7)), XCell::Text("李四")}});
   rows.push_back({60, {XCell::Number("1.10105194912310E+17"), XCell::Text("王五")}});
-  std::string book = ingest::testing::MakeXlsx({{"人口", rows}});
+  std::string book = formats::testing::MakeXlsx({{"人口", rows}});
   auto r =
       c().Send("POST", "/api/v1/resources/GA_PEOPLE/batches?file_name=p.xlsx", book, steward());
   ASSERT_EQ(r.status, 201) << r.body;

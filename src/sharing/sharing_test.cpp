@@ -9,8 +9,8 @@
 #include "common/strings.hpp"
 #include "crypto/sm2.hpp"
 #include "crypto/util.hpp"
+#include "formats/reader.hpp"
 #include "ingest/ingest.hpp"
-#include "ingest/reader.hpp"
 #include "server/test_harness.hpp"
 #include "sharing/masking.hpp"
 #include "sharing/signing.hpp"
@@ -166,7 +166,7 @@ class SharingE2E : public ::testing::TestWithParam<std::string> {
     ingest::IngestOptions o;
     o.resource = resource;
     o.file_name = resource + ".csv";
-    auto r = ing.Ingest(ingest::MemorySource(csv), o);
+    auto r = ing.Ingest(formats::MemorySource(csv), o);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->quarantined, 0) << nlohmann::json(ingest::ToJson(*r)).dump();
   }

@@ -3,13 +3,22 @@
 #include <algorithm>
 
 #include "common/strings.hpp"
-#include "standards/csv_reader.hpp"
+#include "formats/reader.hpp"
 
 namespace yishu::standards {
 
 namespace {
 
 constexpr int kCodeSpace = 1000000;  // 6-digit codes
+
+// The reference tables are UTF-8 and comma-separated, whatever a detector would guess.
+const formats::ReaderOptions kReferenceCsv = [] {
+  formats::ReaderOptions o;
+  o.format = "csv";
+  o.encoding = "UTF-8";
+  o.delimiter = ',';
+  return o;
+}();
 
 bool ParseDigits(std::string_view s, size_t len, int* out) {
   if (s.size() != len) return false;
@@ -52,7 +61,7 @@ AdminDivisions::AdminDivisions() : last_year_(kCodeSpace, 0) {}
 
 Result<std::unique_ptr<AdminDivisions>> AdminDivisions::LoadHistory(
     const std::filesystem::path& csv) {
-  YISHU_ASSIGN_OR_RETURN(auto records, internal::ReadCsvFile(csv));
+  YISHU_ASSIGN_OR_RETURN(auto records, formats::ReadRows(csv, kReferenceCsv));
   const std::string file = csv.string();
   static const std::vector<std::string> kHeader = {"代码",     "一级行政区",    "二级行政区",
                                                    "名称",     "级别",          "状态",
@@ -66,9 +75,6 @@ Result<std::unique_ptr<AdminDivisions>> AdminDivisions::LoadHistory(
     const auto& rec = records[r];
     const std::string where = file + ":" + std::to_string(rec.line);
     const auto& f = rec.fields;
-    if (f.size() != kHeader.size())
-      return Status::InvalidArgument(where + ": expected 9 fields, got " +
-                                     std::to_string(f.size()));
     Division d;
     d.code = f[0];
     if (Code6(d.code) < 0)
@@ -156,7 +162,7 @@ Result<std::unique_ptr<AdminDivisions>> AdminDivisions::LoadDirectory(
 }
 
 Status AdminDivisions::LoadTownships(const std::filesystem::path& csv) {
-  YISHU_ASSIGN_OR_RETURN(auto records, internal::ReadCsvFile(csv));
+  YISHU_ASSIGN_OR_RETURN(auto records, formats::ReadRows(csv, kReferenceCsv));
   const std::string file = csv.string();
   if (records.empty() || records[0].fields.size() < 2 || records[0].fields[0] != "code" ||
       records[0].fields[1] != "name")
@@ -166,10 +172,6 @@ Status AdminDivisions::LoadTownships(const std::filesystem::path& csv) {
   for (size_t r = 1; r < records.size(); ++r) {
     const auto& rec = records[r];
     const std::string where = file + ":" + std::to_string(rec.line);
-    if (rec.fields.size() != records[0].fields.size())
-      return Status::InvalidArgument(where + ": expected " +
-                                     std::to_string(records[0].fields.size()) + " fields, got " +
-                                     std::to_string(rec.fields.size()));
     int n;
     if (!ParseDigits(rec.fields[0], 9, &n))
       return Status::InvalidArgument(where + ": township code '" + rec.fields[0] +

@@ -25,7 +25,7 @@
 
 #include "common/status.hpp"
 
-namespace yishu::ingest {
+namespace yishu::formats {
 
 // Raw bytes in; owned by the reader.
 class ByteSource {
@@ -63,9 +63,9 @@ struct ReaderOptions {
   // XLSX: the sheet to read (empty: the first one) and the bounds that keep a hostile
   // workbook from exhausting memory (xlsx_reader.hpp).
   std::string sheet;
-  size_t max_xlsx_bytes = size_t{200} << 20;        // the file itself
-  size_t max_xlsx_part_bytes = size_t{768} << 20;   // one part, inflated
-  size_t max_xlsx_total_bytes = size_t{1536} << 20; // every part, inflated
+  size_t max_xlsx_bytes = size_t{200} << 20;         // the file itself
+  size_t max_xlsx_part_bytes = size_t{768} << 20;    // one part, inflated
+  size_t max_xlsx_total_bytes = size_t{1536} << 20;  // every part, inflated
   size_t max_xlsx_ratio = 100;                       // inflated / compressed, parts over 1 MiB
 };
 
@@ -93,7 +93,21 @@ Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> sou
                                                  std::string_view name,
                                                  const ReaderOptions& options = {});
 
+// A small file read whole, the header as the first row (line 1): reference data, truth files of
+// the demo district, configuration tables. Every record must be well-formed: the first problem
+// fails the file as "name:line: message", because a silently misread reference file would make
+// every check that uses it wrong. Delivered files go through OpenReader instead, which keeps
+// malformed records for quarantine.
+struct TextRow {
+  int64_t line = 0;
+  std::vector<std::string> fields;
+};
+Result<std::vector<TextRow>> ReadRows(std::unique_ptr<ByteSource> source, std::string_view name,
+                                      const ReaderOptions& options = {});
+Result<std::vector<TextRow>> ReadRows(const std::filesystem::path& path,
+                                      const ReaderOptions& options = {});
+
 // True when `s` is well-formed UTF-8 (fast on ASCII).
 bool Utf8Ok(std::string_view s);
 
-}  // namespace yishu::ingest
+}  // namespace yishu::formats

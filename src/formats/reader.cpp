@@ -1,4 +1,4 @@
-#include "ingest/reader.hpp"
+#include "formats/reader.hpp"
 
 #include <fcntl.h>
 #include <iconv.h>
@@ -19,9 +19,9 @@
 #include "common/strings.hpp"
 #include "common/thread.hpp"
 #include "crypto/sm3.hpp"
-#include "ingest/xlsx_reader.hpp"
+#include "formats/xlsx_reader.hpp"
 
-namespace yishu::ingest {
+namespace yishu::formats {
 
 namespace {
 
@@ -935,4 +935,28 @@ Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> sou
   return Status::InvalidArgument("unknown format '" + format + "' (csv, jsonl, xlsx)");
 }
 
-}  // namespace yishu::ingest
+Result<std::vector<TextRow>> ReadRows(std::unique_ptr<ByteSource> source, std::string_view name,
+                                      const ReaderOptions& options) {
+  auto opened = OpenReader(std::move(source), name, options);
+  if (!opened.ok()) return opened.status().WithContext(name);
+  RecordReader& reader = **opened;
+  std::vector<TextRow> rows;
+  rows.push_back({1, reader.header()});
+  Record r;
+  for (;;) {
+    auto got = reader.Next(&r);
+    if (!got.ok()) return got.status().WithContext(name);
+    if (!*got) return rows;
+    if (!r.problems.empty())
+      return Status::InvalidArgument(fmt::format("{}:{}: {}", name, r.line, r.problems[0].message));
+    rows.push_back({r.line, std::vector<std::string>(r.fields.begin(), r.fields.end())});
+  }
+}
+
+Result<std::vector<TextRow>> ReadRows(const std::filesystem::path& path,
+                                      const ReaderOptions& options) {
+  YISHU_ASSIGN_OR_RETURN(auto source, OpenFileSource(path));
+  return ReadRows(std::move(source), path.string(), options);
+}
+
+}  // namespace yishu::formats

@@ -3,54 +3,22 @@
 
 #include <fmt/format.h>
 
-#include "ingest/reader.hpp"
-#include "ingest/testing_xlsx.hpp"
-#include "ingest/xlsx_reader.hpp"
+#include "formats/reader.hpp"
+#include "formats/testing_records.hpp"
+#include "formats/testing_xlsx.hpp"
+#include "formats/xlsx_reader.hpp"
 
-namespace yishu::ingest {
+namespace yishu::formats {
 namespace {
 
 using testing::XCell;
 using testing::XRows;
 
-struct Sheet {
-  Status status;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int64_t> lines;
-  std::vector<std::string> raws;
-  std::vector<std::vector<std::string>> problems;
-  int64_t blank = 0;
-  std::string sm3;
-};
+using Sheet = testing::Parsed;
 
 Sheet Read(const std::string& bytes, ReaderOptions o = {}, std::string name = "f.xlsx") {
-  Sheet out;
-  auto r = OpenReader(MemorySource(bytes), name, o);
-  if (!r.ok()) {
-    out.status = r.status();
-    return out;
-  }
-  auto& reader = **r;
-  EXPECT_EQ(reader.format(), "xlsx");
-  out.header = reader.header();
-  Record rec;
-  for (;;) {
-    auto got = reader.Next(&rec);
-    if (!got.ok()) {
-      out.status = got.status();
-      return out;
-    }
-    if (!*got) break;
-    out.rows.emplace_back(rec.fields.begin(), rec.fields.end());
-    out.lines.push_back(rec.line);
-    out.raws.emplace_back(rec.raw);
-    std::vector<std::string> pr;
-    for (const auto& p : rec.problems) pr.push_back(p.rule);
-    out.problems.push_back(pr);
-  }
-  out.blank = reader.blank_lines();
-  out.sm3 = reader.sm3();
+  Sheet out = testing::ParseBytes(bytes, name, o);
+  if (out.status.ok()) EXPECT_EQ(out.format, "xlsx");
   return out;
 }
 
@@ -178,4 +146,4 @@ TEST(XlsxReader, BigSheetKeepsEveryRow) {
 }
 
 }  // namespace
-}  // namespace yishu::ingest
+}  // namespace yishu::formats

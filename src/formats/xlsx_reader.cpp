@@ -1,4 +1,4 @@
-#include "ingest/xlsx_reader.hpp"
+#include "formats/xlsx_reader.hpp"
 
 #include <zlib.h>
 
@@ -14,7 +14,7 @@
 
 #include "crypto/sm3.hpp"
 
-namespace yishu::ingest {
+namespace yishu::formats {
 
 namespace {
 
@@ -706,4 +706,4 @@ Result<std::unique_ptr<RecordReader>> OpenXlsxReader(std::unique_ptr<ByteSource>
   return std::unique_ptr<RecordReader>(std::move(reader));
 }
 
-}  // namespace yishu::ingest
+}  // namespace yishu::formats

@@ -26,9 +26,9 @@
 #include <memory>
 #include <string_view>
 
-#include "ingest/reader.hpp"
+#include "formats/reader.hpp"
 
-namespace yishu::ingest {
+namespace yishu::formats {
 
 // Checks the ZIP container of an XLSX workbook held in `bytes` against `options`' limits.
 // InvalidArgument naming the problem (not a ZIP, truncated, encrypted, a zip bomb, an entry
@@ -40,4 +40,4 @@ Status CheckZipArchive(std::string_view bytes, const ReaderOptions& options);
 Result<std::unique_ptr<RecordReader>> OpenXlsxReader(std::unique_ptr<ByteSource> source,
                                                      const ReaderOptions& options);
 
-}  // namespace yishu::ingest
+}  // namespace yishu::formats

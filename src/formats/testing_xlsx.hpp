@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace yishu::ingest::testing {
+namespace yishu::formats::testing {
 
 struct ZipEntry {
   std::string name;
@@ -252,4 +252,4 @@ inline std::string MakeXlsx(const std::vector<std::pair<std::string, XRows>>& sh
   return MakeZip(XlsxEntries(sheets));
 }
 
-}  // namespace yishu::ingest::testing
+}  // namespace yishu::formats::testing
