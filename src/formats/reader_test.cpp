@@ -199,10 +199,13 @@ TEST(CsvReader, HostileInputs) {
   for (auto& c : junk)
     if (c == 0) c = 1;
   p = ParseBytes(junk);
-  if (p.status.ok())
+  if (p.status.ok()) {
     for (size_t i = 0; i < p.rows.size(); ++i)
       for (const auto& f : p.rows[i])
-        if (!Utf8Ok(f)) EXPECT_TRUE(Has(p.problems[i], "invalid_utf8"));
+        if (!Utf8Ok(f)) {
+          EXPECT_TRUE(Has(p.problems[i], "invalid_utf8"));
+        }
+  }
   // A 10 MB field parses (the buffer grows), and one over the limit is a clear error.
   std::string big = "a,b\n1,\"" + std::string(10 << 20, 'x') + "\"\n2,3\n";
   p = ParseBytes(big);

@@ -18,7 +18,9 @@ using Sheet = testing::Parsed;
 
 Sheet Read(const std::string& bytes, ReaderOptions o = {}, std::string name = "f.xlsx") {
   Sheet out = testing::ParseBytes(bytes, name, o);
-  if (out.status.ok()) EXPECT_EQ(out.format, "xlsx");
+  if (out.status.ok()) {
+    EXPECT_EQ(out.format, "xlsx");
+  }
   return out;
 }
 

@@ -166,8 +166,9 @@ TEST_P(SecurityStoreTest, BlindIndexStableAndNormalised) {
   for (std::string_view element : {"id_card", "uscc", "mobile", "email", "bank_card", ""})
     for (std::string_view v : {"33062119800101123X", "33062119800101123x", " 1 ", "8613800138000",
                                "WANG", "91330621MA2BCDEF0X", "", "１"})
-      if (IsNormalizedForIndex(element, v))
+      if (IsNormalizedForIndex(element, v)) {
         EXPECT_EQ(NormalizeForIndex(element, v), v) << element << " " << v;
+      }
   EXPECT_TRUE(IsNormalizedForIndex("id_card", "33062119800101123X"));
   // Stable across KeyRings (the key is stored, not per-process).
   auto ring2 = KeyRing::Open(*store_, Key('k'));
@@ -310,7 +311,9 @@ TEST_P(SecurityStoreTest, RotationUnderConcurrentReadsAndResume) {
   EXPECT_EQ(wrong, 0);
   auto keys = ListKeys(*store_);
   for (const auto& k : *keys)
-    if (k.name == "PEOPLE") EXPECT_EQ(k.state, k.version == target ? "active" : "retired");
+    if (k.name == "PEOPLE") {
+      EXPECT_EQ(k.state, k.version == target ? "active" : "retired");
+    }
   // A second rotation starts a new version and completes.
   KeyRotation again(*store_, *ring_, "PEOPLE", where);
   ASSERT_TRUE(again.RunToCompletion().ok());
@@ -560,7 +563,10 @@ TEST(SealedRecord, RoundTripsAndRefusesMalformedBytes) {
   }
   EXPECT_TRUE(back.Parse("").Is(ErrorCode::kCorruption));
   EXPECT_TRUE(back.Parse(std::string("\x02", 1)).Is(ErrorCode::kCorruption)) << "unknown encoding";
-  EXPECT_TRUE(back.Parse(std::string("\x01\x05ab", 4)).Is(ErrorCode::kCorruption));
+  EXPECT_TRUE(back.Parse(std::string("\x01\x05"
+                                     "ab",
+                                     4))
+                  .Is(ErrorCode::kCorruption));
   EXPECT_TRUE(
       back.Parse(std::string("\x01\x01a\xff\xff\xff\xff\xff\x01", 9)).Is(ErrorCode::kCorruption))
       << "value length beyond 32 bits";

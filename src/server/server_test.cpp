@@ -125,7 +125,9 @@ TEST_P(ServerTest, OpenApiDocumentsEveryRouteAndOnlyRoutes) {
     if (path == "/api/v1/auth/logout") continue;
     auto r = c().Send(method, path, "", admin());
     EXPECT_NE(r.status, 405) << entry;
-    if (r.status == 404) EXPECT_EQ(r.body.find("no route"), std::string::npos) << entry;
+    if (r.status == 404) {
+      EXPECT_EQ(r.body.find("no route"), std::string::npos) << entry;
+    }
   }
   // And an undocumented path is not routed.
   auto none = c().Get("/api/v1/nothing-here", admin());
@@ -433,7 +435,9 @@ TEST_P(ServerTest, ClassificationProposeDecideOverHttp) {
   EXPECT_EQ(id.json()["level"], "L4");
   const nlohmann::json decided = id.json();
   for (const auto& f : decided["fields"])
-    if (f["field"] == "id_number") EXPECT_EQ(f["decision"]["decided_by"], "u_dept_steward");
+    if (f["field"] == "id_number") {
+      EXPECT_EQ(f["decision"]["decided_by"], "u_dept_steward");
+    }
 
   // Bad decisions: unknown field, bad level, unknown key, wrong type.
   EXPECT_EQ(c().Post(base + "/nope", {{"decision", "confirm"}}, steward).status, 404);

@@ -91,8 +91,9 @@ TEST_P(StoreTest, SelectStarSeesColumnsAddedLater) {
   // SQLite's rows of one cached statement share its column list.
   auto again = conn->Query(sql, {"S1"});
   ASSERT_TRUE(again.ok());
-  if (conn->dialect() == Dialect::kSqlite)
+  if (conn->dialect() == Dialect::kSqlite) {
     EXPECT_EQ(&(*again)[0].columns(), &(*after)[0].columns());
+  }
   // Inside a transaction (PostgreSQL aborts it; the store's retry prepares afresh), streamed.
   ASSERT_TRUE(conn->ExecScript("ALTER TABLE people ADD COLUMN village TEXT").ok());
   size_t seen = 0;
