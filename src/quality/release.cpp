@@ -51,13 +51,10 @@ Result<ReleaseSummary> Quality::Revalidate(const std::string& resource, const st
   const auto plan = ingest::PlanColumns(res, registry_);
   const std::string table = ingest::Ingester::TableName(res.code);
   std::vector<int> keys;
-  bool any_sealed = false;
-  for (size_t i = 0; i < plan.size(); ++i) {
+  for (size_t i = 0; i < plan.size(); ++i)
     if (res.fields[i].key) keys.push_back(static_cast<int>(i));
-    any_sealed |= plan[i].sealed;
-  }
   std::unique_ptr<security::FieldProtector> protector;
-  if (any_sealed) {
+  if (ingest::AnySealed(plan)) {
     YISHU_ASSIGN_OR_RETURN(protector, keys_.ForResource(res.code));
   }
   std::string key_lookup;
