@@ -110,8 +110,7 @@ const std::vector<RoleMap>& Roles() {
 // src/formats, as the platform reads it); the malformed ones are counted in *skipped.
 using RowFn = std::function<void(const std::vector<std::string_view>&, int64_t)>;
 Status ForEachRecord(const fs::path& file, const RowFn& row, int64_t* skipped) {
-  YISHU_ASSIGN_OR_RETURN(auto source, formats::OpenFileSource(file));
-  YISHU_ASSIGN_OR_RETURN(auto reader, formats::OpenReader(std::move(source), file.string()));
+  YISHU_ASSIGN_OR_RETURN(auto reader, formats::OpenFileReader(file));
   formats::Record r;
   for (;;) {
     YISHU_ASSIGN_OR_RETURN(bool got, reader->Next(&r));

@@ -705,8 +705,10 @@ class JsonlReader : public RecordReader {
       if (v.is_null()) continue;
       values_[i] = v.is_string() ? v.get<std::string>() : v.dump();
       // "\u0000" decodes to a NUL the raw line did not show.
-      if (values_[i].find('\0') != std::string::npos && !nul)
-        nul = true, r->problems.push_back({"nul_byte", "value of '" + it.key() + "' holds a NUL"});
+      if (!nul && values_[i].find('\0') != std::string::npos) {
+        nul = true;
+        r->problems.push_back({"nul_byte", "value of '" + it.key() + "' holds a NUL"});
+      }
     }
     for (size_t i = 0; i < values_.size(); ++i) r->fields[i] = values_[i];
     return true;
@@ -935,11 +937,17 @@ Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> sou
   return Status::InvalidArgument("unknown format '" + format + "' (csv, jsonl, xlsx)");
 }
 
-Result<std::vector<TextRow>> ReadRows(std::unique_ptr<ByteSource> source, std::string_view name,
-                                      const ReaderOptions& options) {
-  auto opened = OpenReader(std::move(source), name, options);
-  if (!opened.ok()) return opened.status().WithContext(name);
-  RecordReader& reader = **opened;
+Result<std::unique_ptr<RecordReader>> OpenFileReader(const std::filesystem::path& path,
+                                                     const ReaderOptions& options) {
+  YISHU_ASSIGN_OR_RETURN(auto source, OpenFileSource(path));  // its errors name the path
+  auto reader = OpenReader(std::move(source), path.filename().string(), options);
+  if (!reader.ok()) return reader.status().WithContext(path.string());
+  return reader;
+}
+
+namespace {
+
+Result<std::vector<TextRow>> RowsOf(RecordReader& reader, std::string_view name) {
   std::vector<TextRow> rows;
   rows.push_back({1, reader.header()});
   Record r;
@@ -953,10 +961,19 @@ Result<std::vector<TextRow>> ReadRows(std::unique_ptr<ByteSource> source, std::s
   }
 }
 
+}  // namespace
+
+Result<std::vector<TextRow>> ReadRows(std::unique_ptr<ByteSource> source, std::string_view name,
+                                      const ReaderOptions& options) {
+  auto reader = OpenReader(std::move(source), name, options);
+  if (!reader.ok()) return reader.status().WithContext(name);
+  return RowsOf(**reader, name);
+}
+
 Result<std::vector<TextRow>> ReadRows(const std::filesystem::path& path,
                                       const ReaderOptions& options) {
-  YISHU_ASSIGN_OR_RETURN(auto source, OpenFileSource(path));
-  return ReadRows(std::move(source), path.string(), options);
+  YISHU_ASSIGN_OR_RETURN(auto reader, OpenFileReader(path, options));
+  return RowsOf(*reader, path.string());
 }
 
 }  // namespace yishu::formats

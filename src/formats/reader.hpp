@@ -92,6 +92,9 @@ class RecordReader {
 Result<std::unique_ptr<RecordReader>> OpenReader(std::unique_ptr<ByteSource> source,
                                                  std::string_view name,
                                                  const ReaderOptions& options = {});
+// The same for the file at `path` (its extension picks the format); an error names the path.
+Result<std::unique_ptr<RecordReader>> OpenFileReader(const std::filesystem::path& path,
+                                                     const ReaderOptions& options = {});
 
 // A small file read whole, the header as the first row (line 1): reference data, truth files of
 // the demo district, configuration tables. Every record must be well-formed: the first problem

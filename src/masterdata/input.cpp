@@ -33,24 +33,17 @@ Status MapColumns(const std::vector<std::string>& header, const Config& config,
   return Status::Ok();
 }
 
-Result<std::unique_ptr<formats::RecordReader>> Open(const std::filesystem::path& path) {
-  YISHU_ASSIGN_OR_RETURN(auto source, formats::OpenFileSource(path));
-  auto reader = formats::OpenReader(std::move(source), path.filename().string());
-  if (!reader.ok()) return reader.status().WithContext(path.string());
-  return reader;
-}
-
 }  // namespace
 
 Status CheckColumns(const std::filesystem::path& path, const Config& config) {
-  YISHU_ASSIGN_OR_RETURN(auto reader, Open(path));
+  YISHU_ASSIGN_OR_RETURN(auto reader, formats::OpenFileReader(path));
   std::vector<int> columns;
   return MapColumns(reader->header(), config, path, &columns);
 }
 
 Result<LoadReport> LoadRecords(const std::filesystem::path& path, const Config& config,
                                uint8_t side, RecordBatch* batch) {
-  YISHU_ASSIGN_OR_RETURN(auto reader, Open(path));
+  YISHU_ASSIGN_OR_RETURN(auto reader, formats::OpenFileReader(path));
   std::vector<int> columns;
   YISHU_RETURN_IF_ERROR(MapColumns(reader->header(), config, path, &columns));
   LoadReport report;

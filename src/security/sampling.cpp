@@ -1,8 +1,6 @@
 #include "security/sampling.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
 #include "common/strings.hpp"
 #include "formats/reader.hpp"
@@ -86,15 +84,9 @@ class TableSampleSource final : public SampleSource {
   KeyRing* keys_;
 };
 
-// A delivered file opened as the platform reads it (CSV, JSON Lines or XLSX; any encoding).
-Result<std::unique_ptr<formats::RecordReader>> OpenDelivered(const std::filesystem::path& path) {
-  YISHU_ASSIGN_OR_RETURN(auto source, formats::OpenFileSource(path));
-  return formats::OpenReader(std::move(source), path.filename().string());
-}
-
 // Fraction of the resource's fields named by the file's header row (0 when unreadable).
 double HeaderScore(const catalogue::Resource& r, const std::filesystem::path& path) {
-  auto reader = OpenDelivered(path);
+  auto reader = formats::OpenFileReader(path);
   if (!reader.ok() || r.fields.empty()) return 0;
   const auto& header = (*reader)->header();
   auto names = MapHeader(r, header);
@@ -133,7 +125,7 @@ class InboxSampleSource final : public SampleSource {
     }
     if (best.empty())
       return Status::NotFound("no delivered file for " + r.code + " under " + root.string());
-    YISHU_ASSIGN_OR_RETURN(auto reader, OpenDelivered(best));
+    YISHU_ASSIGN_OR_RETURN(auto reader, formats::OpenFileReader(best));
     auto names = MapHeader(r, reader->header());
     SampleValues out;
     out.source = "file " + best.filename().string() + " (" + reader->encoding() + ")";
